@@ -1,0 +1,229 @@
+//go:build linux
+
+package nstest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// upTimeout bounds the wait for a link to come up with usable addresses.
+const upTimeout = 5 * time.Second
+
+// Path index i gets ifindex ifindexA+i on its A end and ifindexB+i on its B
+// end, so the two ends never share one (see Link).
+const (
+	ifindexA = 1000
+	ifindexB = 2000
+)
+
+// ifaFlagTentative is IFA_F_TENTATIVE in /proc/net/if_inet6's flags column.
+const ifaFlagTentative = 0x40
+
+// TwoHosts builds a [Topology]: a client and a server namespace joined by
+// n >= 1 paths made by [Link], numbered 1 to n.
+func TwoHosts(t testing.TB, n int) *Topology {
+	t.Helper()
+	if n < 1 || n > MaxPaths {
+		t.Fatalf("nstest: TwoHosts needs 1 to %d paths, not %d", MaxPaths, n)
+	}
+	topo := &Topology{Client: New(t), Server: New(t)}
+	for i := 1; i <= n; i++ {
+		topo.Paths = append(topo.Paths, Link(t, topo.Client, topo.Server, i))
+	}
+	return topo
+}
+
+// Link creates veth path number index (1 to [MaxPaths]) between a and b,
+// named p<index>a in a and p<index>b in b (with ifindex 1000+index and
+// 2000+index), with the addresses [Path] describes, both ends up. It returns once both ends are operationally up
+// and the IPv6 addresses are not tentative. The veth goes away with the
+// namespaces.
+func Link(t testing.TB, a, b *NS, index int) *Path {
+	t.Helper()
+	if index < 1 || index > MaxPaths {
+		t.Fatalf("nstest: path index %d is not in 1..%d", index, MaxPaths)
+	}
+	if a == b {
+		t.Fatalf("nstest: Link needs two namespaces, got %s twice", a.Name)
+	}
+	p := &Path{Index: index, A: a, B: b,
+		IfA: fmt.Sprintf("p%da", index), IfB: fmt.Sprintf("p%db", index)}
+	p.A4, p.B4, p.A6, p.B6 = pathAddrs(index)
+
+	// Created straight in a, so the names never meet the host's interfaces.
+	// Distinct ifindexes on the two ends: with equal ones (both 2 in fresh
+	// namespaces) linkwatch treats the veth as non-urgent and delays its
+	// carrier-on, so the link stays unusable for up to a second.
+	if _, err := a.ip("link", "add", p.IfA, "index", strconv.Itoa(ifindexA+index),
+		"type", "veth", "peer", "name", p.IfB, "netns", b.Name, "index", strconv.Itoa(ifindexB+index)); err != nil {
+		t.Fatalf("nstest: %v", err)
+	}
+	for _, end := range p.ends() {
+		// Keep IPv6 addresses across Cut: by default `ip link set down`
+		// deletes them (IPv4 ones survive), and Restore would race the re-add.
+		end.ns.Sysctl(t, "net/ipv6/conf/"+end.ifname+"/keep_addr_on_down", "1")
+		if _, err := end.ns.ip("addr", "add", end.addr4.String()+"/24", "dev", end.ifname); err != nil {
+			t.Fatalf("nstest: %v", err)
+		}
+		end.addIPv6(t)
+		if _, err := end.ns.ip("link", "set", end.ifname, "up"); err != nil {
+			t.Fatalf("nstest: %v", err)
+		}
+	}
+	p.waitUsable(t)
+	return p
+}
+
+// pathEnd is one side of a Path.
+type pathEnd struct {
+	ns           *NS
+	ifname       string
+	addr4, addr6 netip.Addr
+}
+
+// ends returns the A and B sides of the path.
+func (p *Path) ends() [2]pathEnd {
+	return [2]pathEnd{{p.A, p.IfA, p.A4, p.A6}, {p.B, p.IfB, p.B4, p.B6}}
+}
+
+// addIPv6 adds the end's IPv6 address. nodad makes it usable at once:
+// duplicate address detection would keep it tentative (unusable) for ~1s.
+func (e pathEnd) addIPv6(t testing.TB) {
+	t.Helper()
+	if _, err := e.ns.ip("addr", "add", e.addr6.String()+"/64", "dev", e.ifname, "nodad"); err != nil {
+		t.Fatalf("nstest: %v", err)
+	}
+}
+
+// Shape limits the rate of the path in both directions with a token bucket
+// (tbf) qdisc as the root of each end; netem is not available on the kernels
+// this runs on, so there is no delay or loss. rate is a tc rate such as
+// "20mbit" (tc units: bit, kbit, mbit, gbit, and bps, kbps, mbps for bytes).
+// The bucket holds rate/250 bytes (one tick of a 250 Hz kernel) but at least
+// 16 KiB, and packets that would wait longer than [ShapeLatency] are dropped.
+// Shaping again replaces the previous rate.
+func (p *Path) Shape(t testing.TB, rate string) {
+	t.Helper()
+	bytesPerSec, err := parseRate(rate)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	burst := strconv.Itoa(tbfBurst(bytesPerSec))
+	for _, end := range p.ends() {
+		_, err := runCmd("tc", "-n", end.ns.Name, "qdisc", "replace", "dev", end.ifname,
+			"root", "tbf", "rate", rate, "burst", burst, "latency", ShapeLatency)
+		if err != nil {
+			t.Fatalf("nstest: %v", err)
+		}
+	}
+}
+
+// Cut takes the path down by setting both ends administratively down. Its
+// connected routes go with it, so a connect over it fails at once with
+// "network is unreachable"; the addresses stay.
+func (p *Path) Cut(t testing.TB) {
+	t.Helper()
+	for _, end := range p.ends() {
+		if _, err := end.ns.ip("link", "set", end.ifname, "down"); err != nil {
+			t.Fatalf("nstest: %v", err)
+		}
+	}
+}
+
+// Restore brings a cut path back up and returns once both ends are
+// operationally up with usable IPv6 addresses (re-adding any that the
+// kernel deleted).
+func (p *Path) Restore(t testing.TB) {
+	t.Helper()
+	for _, end := range p.ends() {
+		if _, err := end.ns.ip("link", "set", end.ifname, "up"); err != nil {
+			t.Fatalf("nstest: %v", err)
+		}
+	}
+	p.waitUsable(t)
+}
+
+// waitUsable waits until both ends are operationally up and their IPv6
+// addresses are present and not tentative, re-adding a missing one.
+func (p *Path) waitUsable(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(upTimeout)
+	for _, end := range p.ends() {
+		for {
+			st, err := end.state()
+			if err != nil {
+				t.Fatalf("nstest: %s in %s: %v", end.ifname, end.ns.Name, err)
+			}
+			if st.missing6 {
+				end.addIPv6(t)
+				continue
+			}
+			if st.up && !st.tentative6 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("nstest: %s in %s not usable after %v: %+v", end.ifname, end.ns.Name, upTimeout, st)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// linkState is what waitUsable needs to know about one end.
+type linkState struct {
+	up         bool // administratively and operationally up
+	missing6   bool // the IPv6 address is gone
+	tentative6 bool // the IPv6 address is still doing DAD
+}
+
+// state reads the end's link state from inside its namespace, without
+// running ip: net.InterfaceByName asks netlink on the entered thread.
+func (e pathEnd) state() (linkState, error) {
+	var st linkState
+	err := e.ns.Do(func() error {
+		ifi, err := net.InterfaceByName(e.ifname)
+		if err != nil {
+			return err
+		}
+		// IFF_RUNNING is the kernel's "operstate is UP" (RFC 2863).
+		st.up = ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagRunning != 0
+		b, err := os.ReadFile("/proc/thread-self/net/if_inet6")
+		if err != nil {
+			return err
+		}
+		flags, found, err := inet6Flags(b, e.addr6)
+		st.missing6 = !found
+		st.tentative6 = flags&ifaFlagTentative != 0
+		return err
+	})
+	return st, err
+}
+
+// inet6Flags returns the IFA_F_* flags of addr in /proc/net/if_inet6,
+// whose lines are "<32 hex digits> <ifindex> <plen> <scope> <flags> <name>".
+func inet6Flags(b []byte, addr netip.Addr) (flags uint64, found bool, err error) {
+	want := fmt.Sprintf("%x", addr.As16())
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || f[0] != want {
+			continue
+		}
+		flags, err := strconv.ParseUint(f[4], 16, 32)
+		if err != nil {
+			return 0, false, errors.New("bad if_inet6 line: " + sc.Text())
+		}
+		return flags, true, nil
+	}
+	return 0, false, sc.Err()
+}

@@ -1,0 +1,113 @@
+package mptcp
+
+import (
+	"errors"
+	"syscall"
+)
+
+// errNilConn reports a nil connection passed to an introspection call.
+var errNilConn = errors.New("mptcp: nil connection")
+
+// An Inspector reads the MPTCP state of one connection repeatedly. It keeps
+// the connection's syscall.RawConn and its buffers, so Info does not
+// allocate and Subflows reuses its memory. An Inspector is not safe for
+// concurrent use; create one per goroutine (they are cheap).
+type Inspector struct {
+	rc syscall.RawConn
+	inspector
+}
+
+// NewInspector returns an Inspector for c, which may be any connection that
+// implements syscall.Conn: one from this package, one made with the standard
+// library's SetMultipathTCP, or one accepted by a net/http server. On
+// systems other than Linux it returns an error matching
+// errors.ErrUnsupported.
+func NewInspector(c syscall.Conn) (*Inspector, error) {
+	if c == nil {
+		return nil, errNilConn
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, wrapOp("inspect", err)
+	}
+	in := &Inspector{rc: rc}
+	if err := in.init(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Status reports whether the connection uses MPTCP now, fell back to TCP,
+// or was plain TCP from the start. It needs one getsockopt on Linux 6.10
+// and later, two or three before.
+func (in *Inspector) Status() (Status, error) { return in.status() }
+
+// Info reads MPTCP_INFO into i without allocating. A field the running
+// kernel does not return is reported absent by i.Has. When the connection
+// does not use MPTCP the error matches ErrNotMPTCP, and ErrFallback too if
+// it fell back; on kernels before 5.16, which lack the option, it matches
+// errors.ErrUnsupported.
+func (in *Inspector) Info(i *Info) error {
+	if i == nil {
+		return errors.New("mptcp: Inspector.Info called with a nil *Info")
+	}
+	return in.info(i)
+}
+
+// Subflows appends one Subflow per subflow of the connection to dst[:0] and
+// returns the result. On Linux 6.5 and later it is one atomic snapshot
+// (MPTCP_FULL_INFO); on 5.16–6.4 it combines MPTCP_TCPINFO and
+// MPTCP_SUBFLOW_ADDRS, two calls between which subflows may come or go, and
+// reports only subflows both calls saw. Errors are as for Info.
+func (in *Inspector) Subflows(dst []Subflow) ([]Subflow, error) {
+	return in.subflows(dst[:0])
+}
+
+// StatusOf reports whether c uses MPTCP now, fell back to TCP, or was plain
+// TCP from the start. See Inspector.Status.
+func StatusOf(c syscall.Conn) (Status, error) {
+	in, err := NewInspector(c)
+	if err != nil {
+		return StatusUnknown, err
+	}
+	return in.Status()
+}
+
+// InfoOf returns the MPTCP_INFO of c. See Inspector.Info.
+func InfoOf(c syscall.Conn) (*Info, error) {
+	in, err := NewInspector(c)
+	if err != nil {
+		return nil, err
+	}
+	var i Info
+	if err := in.Info(&i); err != nil {
+		return nil, err
+	}
+	return &i, nil
+}
+
+// SubflowsOf returns the subflows of c. See Inspector.Subflows.
+func SubflowsOf(c syscall.Conn) ([]Subflow, error) {
+	in, err := NewInspector(c)
+	if err != nil {
+		return nil, err
+	}
+	return in.Subflows(nil)
+}
+
+// opError is returned by introspection calls for errors from the kernel: it
+// names the operation and unwraps to the errno.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return "mptcp: " + e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+func wrapOp(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{op: op, err: err}
+}

@@ -1,0 +1,279 @@
+//go:build linux
+
+package mptcp
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/multipath-dev/go/internal/sockopt"
+	"github.com/multipath-dev/go/internal/unix"
+	xunix "golang.org/x/sys/unix"
+)
+
+// inspector holds the per-connection buffers and the results of the calls
+// made inside syscall.RawConn.Control.
+type inspector struct {
+	// The callbacks passed to RawConn.Control, bound once in init so that a
+	// call does not allocate a closure.
+	statusFn, infoFn, fullFn, tcpInfoFn, addrsFn func(uintptr)
+
+	fd  uintptr // valid only inside a callback
+	st  Status
+	n   int
+	err error
+
+	infoBuf [unix.SizeofMPTCPInfo]byte
+	fullBuf [unix.SizeofMPTCPFullInfo]byte
+
+	// Subflow buffers, sized for capSubflows elements.
+	capSubflows int
+	sfInfo      []byte // mptcp_subflow_info[] for MPTCP_FULL_INFO
+	tcpInfo     []byte // tcp_info[] for MPTCP_FULL_INFO, or header+tcp_info[] for MPTCP_TCPINFO
+	addrs       []byte // header+mptcp_subflow_addrs[] for MPTCP_SUBFLOW_ADDRS
+	pinner      runtime.Pinner
+	// noFullInfo is set once MPTCP_FULL_INFO was refused while the older
+	// options worked: the kernel predates 6.5.
+	noFullInfo bool
+}
+
+func (in *Inspector) init() error {
+	in.statusFn = in.doStatus
+	in.infoFn = in.doInfo
+	in.fullFn = in.doFull
+	in.tcpInfoFn = in.doTCPInfo
+	in.addrsFn = in.doAddrs
+	return nil
+}
+
+func (in *inspector) isMPTCP() (int, error) {
+	return sockopt.GetInt(in.fd, unix.SOL_TCP, unix.TCP_IS_MPTCP)
+}
+
+func (in *inspector) protocol() (int, error) {
+	return sockopt.GetInt(in.fd, xunix.SOL_SOCKET, xunix.SO_PROTOCOL)
+}
+
+func (in *inspector) infoProbe() error {
+	_, err := sockopt.Get(in.fd, unix.SOL_MPTCP, unix.MPTCP_INFO, nil)
+	return err
+}
+
+func (in *inspector) doStatus(fd uintptr) {
+	in.fd = fd
+	in.st, in.err = classify(in)
+}
+
+func (in *inspector) doInfo(fd uintptr) {
+	in.n, in.err = sockopt.Get(fd, unix.SOL_MPTCP, unix.MPTCP_INFO, in.infoBuf[:])
+}
+
+// control runs fn on the socket and returns the error of RawConn.Control
+// itself (a closed connection, for example).
+func (in *Inspector) control(op string, fn func(uintptr)) error {
+	if err := in.rc.Control(fn); err != nil {
+		return wrapOp(op, err)
+	}
+	return nil
+}
+
+func (in *Inspector) status() (Status, error) {
+	if err := in.control("status", in.statusFn); err != nil {
+		return StatusUnknown, err
+	}
+	if in.err != nil {
+		return StatusUnknown, wrapOp("status", in.err)
+	}
+	return in.st, nil
+}
+
+func (in *Inspector) info(i *Info) error {
+	if err := in.control("info", in.infoFn); err != nil {
+		return err
+	}
+	if in.err != nil {
+		return in.notMPTCP("info", in.err)
+	}
+	parseInfo(in.infoBuf[:in.n], i)
+	return nil
+}
+
+// notMPTCP turns the errno of a SOL_MPTCP getsockopt into the error callers
+// test: ErrFallback or ErrNotMPTCP when the connection does not use MPTCP,
+// errors.ErrUnsupported when the kernel lacks the option.
+func (in *Inspector) notMPTCP(op string, errno error) error {
+	if !isOptErrno(errno) {
+		return wrapOp(op, errno)
+	}
+	st, err := in.status()
+	if err != nil {
+		return err
+	}
+	if st == StatusMPTCP {
+		return fmt.Errorf("mptcp: %s: the kernel lacks this MPTCP socket option (Linux 5.16 or later needed): %w: %w",
+			op, errors.ErrUnsupported, errno)
+	}
+	return &notMPTCPError{op: op, status: st, errno: errno}
+}
+
+func (in *Inspector) subflows(dst []Subflow) ([]Subflow, error) {
+	return in.snapshot(nil, dst)
+}
+
+// Snapshot is Subflows that also fills i, when not nil, with the connection's
+// MPTCP_INFO. On Linux 6.5 and later both come from the same atomic
+// MPTCP_FULL_INFO call; before, MPTCP_INFO is read separately.
+func (in *Inspector) Snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
+	return in.snapshot(i, dst[:0])
+}
+
+func (in *Inspector) snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
+	if in.capSubflows == 0 {
+		in.grow(4)
+	}
+	if !in.noFullInfo {
+		out, err := in.fullInfo(i, dst)
+		if err == nil || !isOptErrno(err) {
+			return out, in.errorOf("subflows", err)
+		}
+		// EOPNOTSUPP from a kernel before 6.5, or from a fallen-back IPv4
+		// socket: the older options tell which.
+		out, oerr := in.oldSubflows(dst)
+		if oerr != nil {
+			return dst, in.errorOf("subflows", oerr)
+		}
+		in.noFullInfo = true
+		if i != nil {
+			if err := in.info(i); err != nil {
+				return dst, err
+			}
+		}
+		return out, nil
+	}
+	out, err := in.oldSubflows(dst)
+	if err != nil {
+		return dst, in.errorOf("subflows", err)
+	}
+	if i != nil {
+		if err := in.info(i); err != nil {
+			return dst, err
+		}
+	}
+	return out, nil
+}
+
+// errorOf maps an errno from a subflow call; a Control error is already
+// wrapped.
+func (in *Inspector) errorOf(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *opError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return in.notMPTCP(op, err)
+}
+
+// grow sizes the subflow buffers for n subflows.
+func (in *Inspector) grow(n int) {
+	in.capSubflows = n
+	in.sfInfo = make([]byte, n*sizeofSubflowInfoUser)
+	in.tcpInfo = make([]byte, unix.SizeofMPTCPSubflowData+n*tcpInfoLen)
+	in.addrs = make([]byte, unix.SizeofMPTCPSubflowData+n*unix.SizeofMPTCPSubflowAddrs)
+}
+
+// maxSubflowTries bounds the retries when subflows appear between the
+// kernel's count and the copy; the kernel allows far fewer subflows than
+// the buffers grow to.
+const maxSubflowTries = 4
+
+func (in *Inspector) fullInfo(i *Info, dst []Subflow) ([]Subflow, error) {
+	for try := 0; try < maxSubflowTries; try++ {
+		fi := fullInfo{
+			sizeTCPInfoUser: tcpInfoLen,
+			sizeSfInfoUser:  sizeofSubflowInfoUser,
+			sizeArraysUser:  uint32(in.capSubflows),
+			subflowInfo:     uint64(uintptr(unsafe.Pointer(&in.sfInfo[0]))),
+			tcpInfo:         uint64(uintptr(unsafe.Pointer(&in.tcpInfo[0]))),
+		}
+		clear(in.fullBuf[:])
+		fi.marshal(in.fullBuf[:])
+		// Why pin: the kernel writes through pointers hidden in a byte
+		// buffer, which the garbage collector cannot see.
+		in.pinner.Pin(&in.sfInfo[0])
+		in.pinner.Pin(&in.tcpInfo[0])
+		err := in.control("subflows", in.fullFn)
+		in.pinner.Unpin()
+		if err != nil {
+			return dst, err
+		}
+		if in.err != nil {
+			return dst, in.err
+		}
+		if err := fi.unmarshal(in.fullBuf[:in.n]); err != nil {
+			return dst, err
+		}
+		if fi.numSubflows > fi.sizeArraysUser && try < maxSubflowTries-1 {
+			in.grow(int(fi.numSubflows) + 2)
+			continue
+		}
+		if i != nil {
+			parseInfo(in.fullBuf[unix.SizeofMPTCPFullInfoHeader:in.n], i)
+		}
+		return parseFullInfoArrays(dst, &fi, in.sfInfo, in.tcpInfo[:in.capSubflows*tcpInfoLen], sizeofSubflowInfoUser, tcpInfoLen)
+	}
+	return dst, nil
+}
+
+func (in *inspector) doFull(fd uintptr) {
+	in.n, in.err = sockopt.Get(fd, unix.SOL_MPTCP, unix.MPTCP_FULL_INFO, in.fullBuf[:])
+}
+
+func (in *inspector) doTCPInfo(fd uintptr) {
+	h := subflowData{sizeSubflowData: unix.SizeofMPTCPSubflowData, sizeUser: tcpInfoLen}
+	h.marshal(in.tcpInfo)
+	in.n, in.err = sockopt.Get(fd, unix.SOL_MPTCP, unix.MPTCP_TCPINFO, in.tcpInfo)
+}
+
+func (in *inspector) doAddrs(fd uintptr) {
+	h := subflowData{sizeSubflowData: unix.SizeofMPTCPSubflowData, sizeUser: unix.SizeofMPTCPSubflowAddrs}
+	h.marshal(in.addrs)
+	in.n, in.err = sockopt.Get(fd, unix.SOL_MPTCP, unix.MPTCP_SUBFLOW_ADDRS, in.addrs)
+}
+
+// oldSubflows reads MPTCP_TCPINFO, then MPTCP_SUBFLOW_ADDRS (5.16–6.4).
+func (in *Inspector) oldSubflows(dst []Subflow) ([]Subflow, error) {
+	for try := 0; try < maxSubflowTries; try++ {
+		tn, err := in.oldCall(in.tcpInfoFn)
+		if err != nil {
+			return dst, err
+		}
+		an, err := in.oldCall(in.addrsFn)
+		if err != nil {
+			return dst, err
+		}
+		var th, ah subflowData
+		if err := th.unmarshal(in.tcpInfo[:tn]); err != nil {
+			return dst, err
+		}
+		if err := ah.unmarshal(in.addrs[:an]); err != nil {
+			return dst, err
+		}
+		if max(th.numSubflows, ah.numSubflows) > uint32(in.capSubflows) && try < maxSubflowTries-1 {
+			in.grow(int(max(th.numSubflows, ah.numSubflows)) + 2)
+			continue
+		}
+		return parseSubflowArrays(dst, in.tcpInfo[:tn], in.addrs[:an])
+	}
+	return dst, nil
+}
+
+func (in *Inspector) oldCall(fn func(uintptr)) (int, error) {
+	if err := in.control("subflows", fn); err != nil {
+		return 0, err
+	}
+	return in.n, in.err
+}
