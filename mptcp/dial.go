@@ -53,7 +53,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		return nd.DialContext(ctx, network, address)
 	}
 	nd.Control = nil
-	nd.ControlContext = hook(d.Policy, d.Dialer.ControlContext, d.Dialer.Control)
+	nd.ControlContext = hook(d.Policy, false, d.Dialer.ControlContext, d.Dialer.Control)
 	c, err := nd.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
@@ -73,9 +73,9 @@ type controlFunc = func(ctx context.Context, network, address string, c syscall.
 
 // hook returns a control function that makes the socket MPTCP, then runs
 // the caller's own hook, which so sees the MPTCP socket.
-func hook(p Policy, userCtx controlFunc, user func(network, address string, c syscall.RawConn) error) controlFunc {
+func hook(p Policy, listener bool, userCtx controlFunc, user func(network, address string, c syscall.RawConn) error) controlFunc {
 	return func(ctx context.Context, network, address string, c syscall.RawConn) error {
-		if err := useMPTCP(c, p); err != nil {
+		if err := useMPTCP(c, network, p, listener); err != nil {
 			return err
 		}
 		switch {

@@ -114,7 +114,7 @@ func buildInfo(size int, bo binary.ByteOrder) []byte {
 	bo.PutUint64(b[16:], 0x0102030405060708) // mptcpi_write_seq
 	bo.PutUint64(b[24:], 0x1112131415161718) // mptcpi_snd_una
 	bo.PutUint64(b[32:], 0x2122232425262728) // mptcpi_rcv_nxt
-	if size >= 48 { // 5.12–6.4
+	if size >= 48 {                          // 5.12–6.4
 		b[40] = 9  // mptcpi_local_addr_used
 		b[41] = 10 // mptcpi_local_addr_max (endp_subflow_max)
 		b[42] = 1  // mptcpi_csum_enabled (5.14)

@@ -41,7 +41,7 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 	}
 	if lc.Policy != Disable {
 		user := lc.ListenConfig.Control
-		h := hook(lc.Policy, nil, user)
+		h := hook(lc.Policy, true, nil, user)
 		nlc.Control = func(network, address string, c syscall.RawConn) error {
 			return h(ctx, network, address, c)
 		}

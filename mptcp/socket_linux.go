@@ -5,7 +5,6 @@ package mptcp
 import (
 	"syscall"
 
-	"github.com/multipath-dev/go/internal/sockopt"
 	"github.com/multipath-dev/go/internal/unix"
 	xunix "golang.org/x/sys/unix"
 )
@@ -40,17 +39,17 @@ func unavailableErrno(err error) bool {
 }
 
 // useMPTCP turns the socket behind rc, which the standard library has just
-// created as plain TCP and not yet bound, connected or registered with the
-// poller, into an MPTCP socket.
+// created as plain TCP for network ("tcp4" or "tcp6") and not yet bound,
+// connected or registered with the poller, into an MPTCP socket.
 //
 // Why the socket is replaced rather than created as MPTCP: net.Dialer picks
 // the protocol itself, and its own MPTCP mode retries any failed connect as
 // plain TCP, so a refused or unreachable destination would be tried twice
 // and the caller would see the second error. Replacing the descriptor here
 // keeps every other behaviour of net.Dialer and net.ListenConfig.
-func useMPTCP(rc syscall.RawConn, p Policy) error {
+func useMPTCP(rc syscall.RawConn, network string, p Policy, listener bool) error {
 	var err error
-	cerr := rc.Control(func(fd uintptr) { err = swapToMPTCP(int(fd)) })
+	cerr := rc.Control(func(fd uintptr) { err = swapToMPTCP(int(fd), network, listener) })
 	if cerr != nil {
 		return cerr
 	}
@@ -69,14 +68,11 @@ func useMPTCP(rc syscall.RawConn, p Policy) error {
 
 // swapToMPTCP replaces the descriptor fd, a fresh TCP socket, with an MPTCP
 // socket of the same family, carrying over the options the standard library
-// has already set on it.
-func swapToMPTCP(fd int) error {
-	if p, err := sockopt.GetInt(uintptr(fd), xunix.SOL_SOCKET, xunix.SO_PROTOCOL); err == nil && p == unix.IPPROTO_MPTCP {
-		return nil // already MPTCP, for example through a caller's own hook
-	}
-	family, err := xunix.GetsockoptInt(fd, xunix.SOL_SOCKET, xunix.SO_DOMAIN)
-	if err != nil {
-		return err
+// has already set on it. It costs three system calls for IPv4.
+func swapToMPTCP(fd int, network string, listener bool) error {
+	family := xunix.AF_INET
+	if network == "tcp6" {
+		family = xunix.AF_INET6
 	}
 	nfd, err := xunix.Socket(family, xunix.SOCK_STREAM|xunix.SOCK_NONBLOCK|xunix.SOCK_CLOEXEC, unix.IPPROTO_MPTCP)
 	if err != nil {
@@ -84,24 +80,22 @@ func swapToMPTCP(fd int) error {
 	}
 	defer xunix.Close(nfd)
 	// The standard library sets IPV6_V6ONLY on every IPv6 socket and
-	// SO_REUSEADDR on listeners before the control hook runs.
+	// SO_REUSEADDR on every listener before the control hook runs.
 	if family == xunix.AF_INET6 {
-		if err := copyIntOpt(fd, nfd, xunix.IPPROTO_IPV6, xunix.IPV6_V6ONLY); err != nil {
+		v, err := xunix.GetsockoptInt(fd, xunix.IPPROTO_IPV6, xunix.IPV6_V6ONLY)
+		if err != nil {
+			return err
+		}
+		if err := xunix.SetsockoptInt(nfd, xunix.IPPROTO_IPV6, xunix.IPV6_V6ONLY, v); err != nil {
 			return err
 		}
 	}
-	if err := copyIntOpt(fd, nfd, xunix.SOL_SOCKET, xunix.SO_REUSEADDR); err != nil {
-		return err
+	if listener {
+		if err := xunix.SetsockoptInt(nfd, xunix.SOL_SOCKET, xunix.SO_REUSEADDR, 1); err != nil {
+			return err
+		}
 	}
 	// dup3 atomically makes fd refer to the MPTCP socket and closes the TCP
 	// one; O_CLOEXEC because dup3 does not carry descriptor flags over.
 	return xunix.Dup3(nfd, fd, xunix.O_CLOEXEC)
-}
-
-func copyIntOpt(from, to, level, opt int) error {
-	v, err := xunix.GetsockoptInt(from, level, opt)
-	if err != nil {
-		return err
-	}
-	return xunix.SetsockoptInt(to, level, opt, v)
 }

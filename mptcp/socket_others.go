@@ -13,7 +13,7 @@ func available() error {
 }
 
 // useMPTCP leaves the socket plain TCP under Prefer and fails under Require.
-func useMPTCP(_ syscall.RawConn, p Policy) error {
+func useMPTCP(_ syscall.RawConn, _ string, p Policy, _ bool) error {
 	if p == Prefer {
 		return nil
 	}

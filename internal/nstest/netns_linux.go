@@ -155,7 +155,9 @@ func processExists(pid int) bool {
 }
 
 // Do runs fn on a fresh goroutine whose OS thread is locked and moved into
-// the namespace, waits for it, and returns fn's error. Sockets created in fn
+// the namespace with setns(2), waits for it, and returns fn's error. The
+// thread is never unlocked, so the runtime discards it when fn returns
+// instead of running other goroutines in the namespace. Sockets created in fn
 // stay in the namespace, so a listener made in Do can be used from any
 // goroutine afterwards. A panic in fn is re-raised in the caller. fn must
 // not call t.FailNow or t.Fatal (it runs on another goroutine); Do reports

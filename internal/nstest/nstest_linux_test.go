@@ -5,6 +5,7 @@ package nstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -156,7 +157,14 @@ func TestTwoHostsConnectivity(t *testing.T) {
 			cli, srv netip.Addr
 		}{{"ipv4", p.A4, p.B4}, {"ipv6", p.A6, p.B6}} {
 			ln, _ := listen(t, topo.Server, fam.srv, false)
-			if got := localIP(mustDial(t, topo.Client, ln.Addr(), false)); got != fam.cli {
+			start := time.Now()
+			c := mustDial(t, topo.Client, ln.Addr(), false)
+			// A SYN sent before the link is really up is dropped and resent
+			// after a second.
+			if d := time.Since(start); d > 500*time.Millisecond {
+				t.Errorf("path %d %s: first connect took %v", p.Index, fam.name, d)
+			}
+			if got := localIP(c); got != fam.cli {
 				t.Errorf("path %d %s: client->server connection left from %v, want %v", p.Index, fam.name, got, fam.cli)
 			}
 			ln, _ = listen(t, topo.Client, fam.cli, false)
@@ -233,14 +241,54 @@ func TestCutRestore(t *testing.T) {
 		}
 	}
 
+	if out := topo.Client.MustRun(t, "ip", "addr", "show", "dev", p.IfA); !hasAddrs(out, p.A4, p.A6) {
+		t.Errorf("addresses gone while cut:\n%s", out)
+	}
+
 	p.Restore(t)
+	checkRestored(t, topo, ln4, ln6)
+
+	// Without keep_addr_on_down the kernel deletes IPv6 addresses on down;
+	// Restore must put them back.
+	for _, end := range []struct {
+		ns     *nstest.NS
+		ifname string
+	}{{p.A, p.IfA}, {p.B, p.IfB}} {
+		end.ns.Sysctl(t, "net/ipv6/conf/"+end.ifname+"/keep_addr_on_down", "0")
+	}
+	p.Cut(t)
+	if out := topo.Client.MustRun(t, "ip", "addr", "show", "dev", p.IfA); hasAddrs(out, p.A6) {
+		t.Logf("kernel kept the IPv6 address without keep_addr_on_down:\n%s", out)
+	}
+	p.Restore(t)
+	checkRestored(t, topo, ln4, ln6)
+}
+
+// hasAddrs reports whether `ip addr show` output lists every address.
+func hasAddrs(out string, addrs ...netip.Addr) bool {
+	for _, a := range addrs {
+		if !strings.Contains(out, " "+a.String()+"/") {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRestored checks that path 1 of topo carries connections to ln4 and
+// ln6 again and that both ends have their addresses.
+func checkRestored(t *testing.T, topo *nstest.Topology, ln4, ln6 net.Listener) {
+	t.Helper()
+	p := topo.Paths[0]
 	for _, ln := range []net.Listener{ln4, ln6} {
 		if got := localIP(mustDial(t, topo.Client, ln.Addr(), false)); got != p.A4 && got != p.A6 {
 			t.Errorf("connection after Restore left from %v", got)
 		}
 	}
-	if out := topo.Client.MustRun(t, "ip", "-6", "addr", "show", "dev", p.IfA); !strings.Contains(out, p.A6.String()+"/64") {
-		t.Errorf("IPv6 address missing after Restore:\n%s", out)
+	if out := p.A.MustRun(t, "ip", "addr", "show", "dev", p.IfA); !hasAddrs(out, p.A4, p.A6) {
+		t.Errorf("addresses of %s after Restore:\n%s", p.IfA, out)
+	}
+	if out := p.B.MustRun(t, "ip", "addr", "show", "dev", p.IfB); !hasAddrs(out, p.B4, p.B6) {
+		t.Errorf("addresses of %s after Restore:\n%s", p.IfB, out)
 	}
 }
 
@@ -351,4 +399,37 @@ func TestCleanupRemovesNamespace(t *testing.T) {
 			t.Errorf("/run/netns/%s after its test ended: %v", name, err)
 		}
 	}
+}
+
+// helperEnv makes TestHelperFailingTest run; the test binary re-runs itself
+// with it to watch a failing test's cleanup.
+const helperEnv = "NSTEST_FAILING_HELPER"
+
+func TestCleanupAfterFailure(t *testing.T) {
+	nstest.Require(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFailingTest$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("failing helper test passed:\n%s", out)
+	}
+	_, after, ok := strings.Cut(string(out), "namespace=")
+	name, _, _ := strings.Cut(after, "\n")
+	if !ok || !strings.HasPrefix(name, "mptcpt-") {
+		t.Fatalf("helper printed no namespace:\n%s", out)
+	}
+	if _, err := os.Stat("/run/netns/" + name); !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("/run/netns/%s after its test failed: %v\n%s", name, err, out)
+	}
+}
+
+// TestHelperFailingTest makes a topology and fails; it only runs under
+// TestCleanupAfterFailure.
+func TestHelperFailingTest(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		t.Skip("only run by TestCleanupAfterFailure")
+	}
+	topo := nstest.TwoHosts(t, 1)
+	fmt.Printf("namespace=%s\n", topo.Client.Name)
+	t.Fatal("failing on purpose")
 }

@@ -30,7 +30,12 @@ const (
 const ifaFlagTentative = 0x40
 
 // TwoHosts builds a [Topology]: a client and a server namespace joined by
-// n >= 1 paths made by [Link], numbered 1 to n.
+// n >= 1 paths made by [Link], numbered 1 to n. Each host also routes by
+// source address where the main table cannot: a socket bound to path i's
+// device (as an MPTCP endpoint with a dev is) reaches any address of the
+// other host through path i (table 100+i, consulted after main), so a
+// subflow from the client's path-2 endpoint to the server's path-1 address
+// takes path 2 and the server answers on path 2.
 func TwoHosts(t testing.TB, n int) *Topology {
 	t.Helper()
 	if n < 1 || n > MaxPaths {
@@ -38,16 +43,44 @@ func TwoHosts(t testing.TB, n int) *Topology {
 	}
 	topo := &Topology{Client: New(t), Server: New(t)}
 	for i := 1; i <= n; i++ {
-		topo.Paths = append(topo.Paths, Link(t, topo.Client, topo.Server, i))
+		p := Link(t, topo.Client, topo.Server, i)
+		topo.Paths = append(topo.Paths, p)
+		p.sourceRoute(t)
 	}
 	return topo
 }
 
+// sourceRoute adds, on both ends of p, a routing table 100+Index whose
+// default route is the far end of p, and rules selecting it for packets
+// from the path's own addresses, IPv4 and IPv6. The rules come after the
+// main table (preference 40000+Index): placed before it they would send
+// the server's answers from its path-1 address back over path 1, where the
+// client's socket bound to path 2's device drops them.
+func (p *Path) sourceRoute(t testing.TB) {
+	t.Helper()
+	table := strconv.Itoa(100 + p.Index)
+	ends := p.ends()
+	for i, end := range ends {
+		far := ends[1-i]
+		for _, fam := range []struct{ flag, local, gw string }{
+			{"-4", end.addr4.String(), far.addr4.String()},
+			{"-6", end.addr6.String(), far.addr6.String()},
+		} {
+			if _, err := end.ns.ip(fam.flag, "rule", "add", "from", fam.local, "table", table, "pref", strconv.Itoa(40000+p.Index)); err != nil {
+				t.Fatalf("nstest: %v", err)
+			}
+			if _, err := end.ns.ip(fam.flag, "route", "add", "default", "via", fam.gw, "dev", end.ifname, "table", table); err != nil {
+				t.Fatalf("nstest: %v", err)
+			}
+		}
+	}
+}
+
 // Link creates veth path number index (1 to [MaxPaths]) between a and b,
 // named p<index>a in a and p<index>b in b (with ifindex 1000+index and
-// 2000+index), with the addresses [Path] describes, both ends up. It returns once both ends are operationally up
-// and the IPv6 addresses are not tentative. The veth goes away with the
-// namespaces.
+// 2000+index), with the addresses [Path] describes, both ends up. It returns
+// once both ends are operationally up and the IPv6 addresses are not
+// tentative. The veth goes away with the namespaces.
 func Link(t testing.TB, a, b *NS, index int) *Path {
 	t.Helper()
 	if index < 1 || index > MaxPaths {
@@ -69,8 +102,8 @@ func Link(t testing.TB, a, b *NS, index int) *Path {
 		t.Fatalf("nstest: %v", err)
 	}
 	for _, end := range p.ends() {
-		// Keep IPv6 addresses across Cut: by default `ip link set down`
-		// deletes them (IPv4 ones survive), and Restore would race the re-add.
+		// Keep IPv6 addresses across Cut as a pulled cable would: by default
+		// `ip link set down` deletes them (IPv4 ones survive).
 		end.ns.Sysctl(t, "net/ipv6/conf/"+end.ifname+"/keep_addr_on_down", "1")
 		if _, err := end.ns.ip("addr", "add", end.addr4.String()+"/24", "dev", end.ifname); err != nil {
 			t.Fatalf("nstest: %v", err)

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/multipath-dev/go/internal/nstest"
+)
+
+// build compiles the quick start once per test.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "quickstart")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// mustMatch fails unless every pattern matches a line of out.
+func mustMatch(t *testing.T, out string, patterns ...string) {
+	t.Helper()
+	for _, p := range patterns {
+		if !regexp.MustCompile(`(?m)` + p).MatchString(out) {
+			t.Errorf("output lacks a line matching %q:\n%s", p, out)
+		}
+	}
+}
+
+func TestQuickstartMPTCP(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("MPTCP needs Linux")
+	}
+	bin := build(t)
+	ns := nstest.New(t)
+	out := ns.MustRun(t, bin, "-size", "1048576")
+	mustMatch(t, out,
+		`^MPTCP available: yes$`,
+		`^client sent 1048576 bytes, server received 1048576, sha256 intact$`,
+		`^client: mptcp \(using Multipath TCP\)$`,
+		`^server: mptcp \(using Multipath TCP\)$`,
+		`^  MPTCP_INFO \(96 bytes\): token [0-9a-f]{8}, subflows 1 \(extra 0\)`,
+		`^  bytes sent 1048576, received 0, acked 104857[67]`,
+		`^  bytes sent 0, received 1048576, acked 0`,
+		`^  subflow 1: 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ ESTABLISHED, rtt `,
+	)
+	if n := strings.Count(out, "  subflow "); n != 2 {
+		t.Errorf("%d subflow lines, want one per side:\n%s", n, out)
+	}
+}
+
+func TestQuickstartDisabled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("MPTCP needs Linux")
+	}
+	bin := build(t)
+	ns := nstest.New(t)
+	ns.Sysctl(t, "net.mptcp.enabled", "0")
+	out := ns.MustRun(t, bin, "-size", "65536")
+	mustMatch(t, out,
+		`^MPTCP available: no, disabled by sysctl net\.mptcp\.enabled=0 \(protocol not available\)$`,
+		`^Continuing with the default policy, which falls back to plain TCP\.$`,
+		`^client sent 65536 bytes, server received 65536, sha256 intact$`,
+		`^client: tcp \(plain TCP socket\)$`,
+		`^server: tcp \(plain TCP socket\)$`,
+	)
+	if strings.Contains(out, "MPTCP_INFO") {
+		t.Errorf("MPTCP_INFO printed for a TCP connection:\n%s", out)
+	}
+}

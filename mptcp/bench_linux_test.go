@@ -1,0 +1,278 @@
+//go:build linux
+
+package mptcp_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"sort"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/multipath-dev/go/mptcp"
+)
+
+// ratio runs ref and ours in interleaved rounds of the same iteration count,
+// so that both see the same machine state, and reports the time per
+// operation of each and the median over the rounds of ours/ref ("x-ref",
+// lower is better; the median keeps one disturbed round from deciding).
+func ratio(b *testing.B, ref, ours func(n int)) {
+	b.Helper()
+	rounds := min(max(b.N, 1), 20)
+	per := max(b.N/rounds, 1)
+	var tRef, tOurs time.Duration
+	ratios := make([]float64, 0, rounds)
+	b.ResetTimer()
+	for r := 0; r < rounds; r++ {
+		// Alternate which runs first, so neither always gets a warm cache.
+		first, second := ref, ours
+		if r%2 == 1 {
+			first, second = ours, ref
+		}
+		t0 := time.Now()
+		first(per)
+		t1 := time.Now()
+		second(per)
+		d1, d2 := t1.Sub(t0), time.Since(t1)
+		if r%2 == 1 {
+			d1, d2 = d2, d1
+		}
+		tRef += d1
+		tOurs += d2
+		ratios = append(ratios, float64(d2)/float64(d1))
+	}
+	b.StopTimer()
+	n := float64(per * rounds)
+	sort.Float64s(ratios)
+	b.ReportMetric(float64(tOurs.Nanoseconds())/n, "ours-ns/op")
+	b.ReportMetric(float64(tRef.Nanoseconds())/n, "ref-ns/op")
+	b.ReportMetric(ratios[len(ratios)/2], "x-ref")
+}
+
+func benchPair(b *testing.B) (client, server *net.TCPConn) {
+	b.Helper()
+	if err := mptcp.Available(); err != nil {
+		b.Skip(err)
+	}
+	ln, err := (&mptcp.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	acc := make(chan net.Conn, 1)
+	go func() { c, _ := ln.Accept(); acc <- c }()
+	c, err := (&mptcp.Dialer{}).Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := <-acc
+	b.Cleanup(func() { c.Close(); s.Close() })
+	return c.(*net.TCPConn), s.(*net.TCPConn)
+}
+
+// BenchmarkInfo compares Inspector.Info, which decodes MPTCP_INFO into an
+// Info, with a bare getsockopt(SOL_MPTCP, MPTCP_INFO) on the same socket.
+// Goal: 0 allocations and x-ref <= 1.3.
+func BenchmarkInfo(b *testing.B) {
+	c, _ := benchPair(b)
+	in, err := mptcp.NewInspector(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := c.File()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	fd := f.Fd()
+	var buf [96]byte
+	var info mptcp.Info
+	b.ReportAllocs()
+	ratio(b, func(n int) {
+		for i := 0; i < n; i++ {
+			l := uint32(len(buf))
+			_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, 284, 1, uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&l)), 0)
+			if e != 0 {
+				b.Fatal(e)
+			}
+		}
+	}, func(n int) {
+		for i := 0; i < n; i++ {
+			if err := in.Info(&info); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkStatus measures StatusOf through an Inspector, one TCP_IS_MPTCP
+// getsockopt on this kernel, against that bare getsockopt.
+func BenchmarkStatus(b *testing.B) {
+	c, _ := benchPair(b)
+	in, err := mptcp.NewInspector(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := c.File()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	b.ReportAllocs()
+	ratio(b, func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := syscall.GetsockoptInt(fd, syscall.IPPROTO_TCP, 43); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}, func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := in.Status(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDialAcceptClose compares a dial, accept and close of both ends on
+// loopback through our Dialer and ListenConfig with the standard library's
+// SetMultipathTCP(true). Goal: speed >= 0.95x, that is x-ref <= 1.05.
+func BenchmarkDialAcceptClose(b *testing.B) {
+	if err := mptcp.Available(); err != nil {
+		b.Skip(err)
+	}
+	var slc net.ListenConfig
+	slc.SetMultipathTCP(true)
+	sln, err := slc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sln.Close()
+	oln, err := (&mptcp.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer oln.Close()
+	var sd net.Dialer
+	sd.SetMultipathTCP(true)
+	od := &mptcp.Dialer{}
+	once := func(ln net.Listener, dial func(string, string) (net.Conn, error)) {
+		acc := make(chan net.Conn, 1)
+		go func() { c, _ := ln.Accept(); acc <- c }()
+		c, err := dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := <-acc
+		c.Close()
+		if s != nil {
+			s.Close()
+		}
+	}
+	b.ReportAllocs()
+	ratio(b, func(n int) {
+		for i := 0; i < n; i++ {
+			once(sln, sd.Dial)
+		}
+	}, func(n int) {
+		for i := 0; i < n; i++ {
+			once(oln, od.Dial)
+		}
+	})
+}
+
+// BenchmarkCopy compares a bulk io.Copy of 8 MiB between connections of
+// ours and between connections made by the standard library with
+// SetMultipathTCP(true). Goal: speed >= 0.98x, that is x-ref <= 1.02.
+func BenchmarkCopy(b *testing.B) {
+	if err := mptcp.Available(); err != nil {
+		b.Skip(err)
+	}
+	const size = 8 << 20
+	oc, os := benchPair(b)
+	var slc net.ListenConfig
+	slc.SetMultipathTCP(true)
+	var sd net.Dialer
+	sd.SetMultipathTCP(true)
+	sln, err := slc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	acc := make(chan net.Conn, 1)
+	go func() { c, _ := sln.Accept(); acc <- c }()
+	sc, err := sd.Dial("tcp", sln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ss := <-acc
+	sln.Close()
+	defer sc.Close()
+	defer ss.Close()
+	src := make([]byte, 256<<10)
+	copyOnce := func(w, r net.Conn) {
+		done := make(chan error, 1)
+		go func() {
+			_, err := io.CopyN(io.Discard, r, size)
+			done <- err
+		}()
+		for sent := 0; sent < size; sent += len(src) {
+			if _, err := w.Write(src); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(size)
+	ratio(b, func(n int) {
+		for i := 0; i < n; i++ {
+			copyOnce(sc, ss)
+		}
+	}, func(n int) {
+		for i := 0; i < n; i++ {
+			copyOnce(oc, os)
+		}
+	})
+}
+
+// BenchmarkSubflows reads the subflows of a connection with two of them, in
+// network namespaces, through a reused Inspector (Snapshot with and without
+// the Info) and through SubflowsOf, which allocates a new one each time.
+func BenchmarkSubflows(b *testing.B) {
+	c := twoSubflowConn(b)
+	in, err := mptcp.NewInspector(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sfs []mptcp.Subflow
+	var info mptcp.Info
+	b.Run("Inspector", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if sfs, err = in.Subflows(sfs); err != nil || len(sfs) != 2 {
+				b.Fatal(len(sfs), err)
+			}
+		}
+	})
+	b.Run("InspectorWithInfo", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if sfs, err = in.Snapshot(&info, sfs); err != nil || len(sfs) != 2 {
+				b.Fatal(len(sfs), err)
+			}
+		}
+	})
+	b.Run("SubflowsOf", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if s, err := mptcp.SubflowsOf(c); err != nil || len(s) != 2 {
+				b.Fatal(len(s), err)
+			}
+		}
+	})
+}
