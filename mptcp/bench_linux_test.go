@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/multipath-dev/go/mptcp"
+	"golang.org/x/sys/unix"
 )
 
 // ratio runs ref and ours in interleaved rounds of the same iteration count,
@@ -94,7 +95,7 @@ func BenchmarkInfo(b *testing.B) {
 	ratio(b, func(n int) {
 		for i := 0; i < n; i++ {
 			l := uint32(len(buf))
-			_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, 284, 1, uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&l)), 0)
+			_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, 1, uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&l)), 0)
 			if e != 0 {
 				b.Fatal(e)
 			}

@@ -281,7 +281,7 @@ func FuzzParseFullInfo(f *testing.F) {
 		sfStride := max(1, int(sfStride16)%1025)
 		tcpStride := int(tcpStride16) % 1025
 		orig := h
-		got, err := parseFullInfoArrays([]Subflow{dstSentinel}, &h, sf, tcp, sfStride, tcpStride)
+		got, err := parseFullInfoArrays([]Subflow{dstSentinel}, &h, sf, tcp)
 		if h != orig {
 			t.Errorf("header changed")
 		}

@@ -195,17 +195,44 @@ func (f InfoField) String() string {
 	return fmt.Sprintf("InfoField(%d)", uint8(f))
 }
 
-// Has reports whether the kernel returned field f.
+// Has reports whether the kernel returned field f: whether the field lies
+// within Len and, for a reply of 40 bytes or more, whether the struct
+// mptcp_info of the kernel that added the field fits in Len.
 //
-// Why the 6.19 field needs care: EndpFullmeshMax sits in what 6.10–6.18
-// called a reserved byte, which those kernels return as 0. Has cannot tell a
-// reserved 0 from a real one, so it reports the field from 6.10 on.
+// Why not the field's own offset: older structs end in padding the kernel
+// zeroes (the 48-byte 5.12 struct covers where retransmits later went), so
+// a field can lie within Len on a kernel that lacks it. And EndpLaminarMax
+// (6.18) and EndpFullmeshMax (6.19) sit in bytes 6.10–6.17 reserved and
+// return as 0; Has cannot tell those apart and reports them from 6.10 on.
 func (i *Info) Has(f InfoField) bool {
 	if f >= numInfoFields {
 		return false
 	}
 	l := infoLayout[f]
-	return int(l.off)+int(l.size) <= i.Len
+	if int(l.off)+int(l.size) > i.Len {
+		return false
+	}
+	// Below 40 bytes the buffer was cut short by the caller, not by the
+	// kernel generation: what fits is there.
+	return i.Len < 40 || int(infoSince[f]) <= i.Len
+}
+
+// infoSince is, for each field, sizeof(struct mptcp_info) on the first
+// kernel that had it: 40 on 5.9, 48 on 5.12 and 5.14, 80 on 6.5, 88 on 6.8
+// and 96 on 6.10.
+var infoSince = [numInfoFields]uint8{
+	FieldLocalAddrUsed: 48, FieldEndpSubflowMax: 48, FieldChecksumEnabled: 48,
+	FieldRetransmits: 80, FieldBytesRetrans: 80, FieldBytesSent: 80, FieldBytesReceived: 80, FieldBytesAcked: 80,
+	FieldSubflowsTotal:  88,
+	FieldEndpLaminarMax: 96, FieldEndpFullmeshMax: 96, FieldLastDataSent: 96, FieldLastDataRecv: 96, FieldLastAckRecv: 96,
+}
+
+func init() {
+	for f := range infoSince {
+		if infoSince[f] == 0 {
+			infoSince[f] = 40
+		}
+	}
 }
 
 // Subflows returns the number of subflows users usually mean: all of them,
@@ -219,14 +246,27 @@ func (i *Info) Subflows() int {
 	return int(i.ExtraSubflows) + 1
 }
 
+// wholeFields returns the length of the longest prefix of struct
+// mptcp_info, at most n bytes, that ends at a field boundary.
+func wholeFields(n int) int {
+	end := 0
+	for _, l := range infoLayout {
+		if e := int(l.off) + int(l.size); e <= n && e > end {
+			end = e
+		}
+	}
+	return end
+}
+
 // parseInfo decodes struct mptcp_info from b, the bytes the kernel returned.
 // Fields beyond len(b) are left zero and reported absent by Has. Bytes beyond
 // the known layout, from a newer kernel, are ignored.
 func parseInfo(b []byte, i *Info) {
 	*i = Info{Len: min(len(b), unix.SizeofMPTCPInfo)}
-	// A fixed-size copy keeps every read below in bounds without checks.
+	// A fixed-size copy keeps every read below in bounds without checks. It
+	// stops at the last whole field, so a field cut short stays zero.
 	var buf [unix.SizeofMPTCPInfo]byte
-	copy(buf[:], b)
+	copy(buf[:], b[:wholeFields(len(b))])
 	le := binary.NativeEndian
 	i.ExtraSubflows = buf[0]
 	i.AddAddrSignal = buf[1]

@@ -60,7 +60,14 @@ func (in *Inspector) Info(i *Info) error {
 // MPTCP_SUBFLOW_ADDRS, two calls between which subflows may come or go, and
 // reports only subflows both calls saw. Errors are as for Info.
 func (in *Inspector) Subflows(dst []Subflow) ([]Subflow, error) {
-	return in.subflows(dst[:0])
+	return in.snapshot(nil, dst[:0])
+}
+
+// Snapshot is Subflows that also fills i, when not nil, with the
+// connection's MPTCP_INFO. On Linux 6.5 and later both come from the same
+// atomic MPTCP_FULL_INFO call; before, MPTCP_INFO is read separately.
+func (in *Inspector) Snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
+	return in.snapshot(i, dst[:0])
 }
 
 // StatusOf reports whether c uses MPTCP now, fell back to TCP, or was plain

@@ -118,17 +118,6 @@ func (in *Inspector) notMPTCP(op string, errno error) error {
 	return &notMPTCPError{op: op, status: st, errno: errno}
 }
 
-func (in *Inspector) subflows(dst []Subflow) ([]Subflow, error) {
-	return in.snapshot(nil, dst)
-}
-
-// Snapshot is Subflows that also fills i, when not nil, with the connection's
-// MPTCP_INFO. On Linux 6.5 and later both come from the same atomic
-// MPTCP_FULL_INFO call; before, MPTCP_INFO is read separately.
-func (in *Inspector) Snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
-	return in.snapshot(i, dst[:0])
-}
-
 func (in *Inspector) snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
 	if in.capSubflows == 0 {
 		in.grow(4)
@@ -223,7 +212,7 @@ func (in *Inspector) fullInfo(i *Info, dst []Subflow) ([]Subflow, error) {
 		if i != nil {
 			parseInfo(in.fullBuf[unix.SizeofMPTCPFullInfoHeader:in.n], i)
 		}
-		return parseFullInfoArrays(dst, &fi, in.sfInfo, in.tcpInfo[:in.capSubflows*tcpInfoLen], sizeofSubflowInfoUser, tcpInfoLen)
+		return parseFullInfoArrays(dst, &fi, in.sfInfo, in.tcpInfo[:in.capSubflows*tcpInfoLen])
 	}
 	return dst, nil
 }

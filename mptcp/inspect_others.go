@@ -14,7 +14,9 @@ var errIntrospection = fmt.Errorf("mptcp: connection introspection is not suppor
 
 type inspector struct{}
 
-func (in *Inspector) init() error                               { return errIntrospection }
-func (in *Inspector) status() (Status, error)                   { return StatusUnknown, errIntrospection }
-func (in *Inspector) info(*Info) error                          { return errIntrospection }
-func (in *Inspector) subflows(dst []Subflow) ([]Subflow, error) { return dst, errIntrospection }
+func (in *Inspector) init() error             { return errIntrospection }
+func (in *Inspector) status() (Status, error) { return StatusUnknown, errIntrospection }
+func (in *Inspector) info(*Info) error        { return errIntrospection }
+func (in *Inspector) snapshot(_ *Info, dst []Subflow) ([]Subflow, error) {
+	return dst, errIntrospection
+}

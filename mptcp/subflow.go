@@ -73,7 +73,7 @@ var tcpStateNames = [...]string{
 	TCPBoundInactive: "BOUND-INACTIVE",
 }
 
-// String returns the state as ss(8) prints it, for example "ESTABLISHED".
+// String returns the kernel's name for the state, for example "ESTABLISHED".
 func (s TCPState) String() string {
 	if int(s) < len(tcpStateNames) && tcpStateNames[s] != "" {
 		return tcpStateNames[s]
@@ -232,7 +232,9 @@ func elements(b []byte, h *subflowData) (int, error) {
 		return 0, nil
 	}
 	n := (len(b) - int(h.sizeSubflowData)) / int(h.sizeUser)
-	return min(n, int(h.numSubflows)), nil
+	// Compared as uint32 first: num_subflows does not fit an int on 32-bit
+	// systems.
+	return int(min(uint32(n), h.numSubflows)), nil
 }
 
 // fullInfo is the fixed part of struct mptcp_full_info.
@@ -279,13 +281,20 @@ func (f *fullInfo) unmarshal(b []byte) error {
 // asks for: id, padding and both addresses on 64-bit kernels.
 const sizeofSubflowInfoUser = 8 + unix.SizeofMPTCPSubflowAddrs
 
-// parseFullInfoArrays decodes the arrays MPTCP_FULL_INFO filled: n elements
-// of sfStride bytes in sf (struct mptcp_subflow_info) and of tcpStride bytes
-// in tcp (struct tcp_info), as the header h reports them.
-func parseFullInfoArrays(dst []Subflow, h *fullInfo, sf, tcp []byte, sfStride, tcpStride int) ([]Subflow, error) {
+// parseFullInfoArrays decodes the arrays MPTCP_FULL_INFO filled, as the
+// header h the kernel wrote back describes them: elements of
+// h.sizeSfInfoUser bytes in sf (struct mptcp_subflow_info) and of
+// h.sizeTCPInfoUser bytes in tcp (struct tcp_info).
+//
+// Why the strides come from h: the kernel clamps each user size to its own
+// struct size, writes the clamped size back and steps through the arrays by
+// it, so a 32-bit kernel packs 260-byte elements into room for 264.
+func parseFullInfoArrays(dst []Subflow, h *fullInfo, sf, tcp []byte) ([]Subflow, error) {
 	n := int(min(h.numSubflows, h.sizeArraysUser, 1<<16))
+	sfStride, tcpStride := int(min(h.sizeSfInfoUser, 1<<16)), int(min(h.sizeTCPInfoUser, 1<<16))
 	if n*sfStride > len(sf) || n*tcpStride > len(tcp) {
-		return dst, fmt.Errorf("mptcp: full info reports %d subflows, more than the buffers hold", h.numSubflows)
+		return dst, fmt.Errorf("mptcp: full info reports %d subflows of %d and %d bytes, more than the buffers hold",
+			h.numSubflows, sfStride, tcpStride)
 	}
 	// Why the address offset is derived: struct mptcp_subflow_info aligns
 	// its sockaddr storage to a pointer, so it starts at 8 on 64-bit kernels
@@ -294,19 +303,16 @@ func parseFullInfoArrays(dst []Subflow, h *fullInfo, sf, tcp []byte, sfStride, t
 	if h.sizeSfInfoKernel >= unix.SizeofMPTCPSubflowAddrs+4 && h.sizeSfInfoKernel < unix.SizeofMPTCPSubflowAddrs+8 {
 		addrOff = int(h.sizeSfInfoKernel) - unix.SizeofMPTCPSubflowAddrs
 	}
-	sfLen := int(min(h.sizeSfInfoUser, uint32(sfStride)))
-	tcpLen := int(min(h.sizeTCPInfoUser, uint32(tcpStride)))
 	for k := 0; k < n; k++ {
 		var s Subflow
-		el := sf[k*sfStride : k*sfStride+sfLen]
+		el := sf[k*sfStride : (k+1)*sfStride]
 		if len(el) >= 4 {
 			s.ID = binary.NativeEndian.Uint32(el)
 		}
 		if len(el) > addrOff {
 			parseSubflowAddrs(el[addrOff:], &s)
 		}
-		t := tcp[k*tcpStride : k*tcpStride+tcpLen]
-		parseTCPInfo(t, &s)
+		parseTCPInfo(tcp[k*tcpStride:(k+1)*tcpStride], &s)
 		dst = append(dst, s)
 	}
 	return dst, nil
