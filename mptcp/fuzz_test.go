@@ -241,7 +241,7 @@ func FuzzParseSubflowArrays(f *testing.F) {
 }
 
 // FuzzParseFullInfo checks the MPTCP_FULL_INFO decoders on any header and
-// arrays with strides of 1 to 1024 bytes (0 too for tcp_info): the header round-trips, no panic, an
+// arrays, stepped through by the element sizes in the header: the header round-trips, no panic, an
 // error exactly when the arrays cannot hold the reported subflows, and the
 // IDs read from each element.
 func FuzzParseFullInfo(f *testing.F) {
@@ -253,16 +253,16 @@ func FuzzParseFullInfo(f *testing.F) {
 	t1 := buildTCPInfo(tcpA, sizeofTCPInfo618, hostEndian)
 	t2 := buildTCPInfo(tcpB, sizeofTCPInfo618, hostEndian)
 	f.Add(hdr(fullInfo{280, 232, 264, 264, 2, 2, 0x1000, 0x2000}),
-		packArray(264, sfInfo(264, 8, 1, addrsA), sfInfo(264, 8, 3, addrsB)), packArray(232, t1, t2), uint16(264), uint16(232))
+		packArray(264, sfInfo(264, 8, 1, addrsA), sfInfo(264, 8, 3, addrsB)), packArray(232, t1, t2))
 	f.Add(hdr(fullInfo{280, 232, 260, 260, 2, 2, 0x1000, 0x2000}),
-		packArray(260, sfInfo(260, 4, 1, addrsA), sfInfo(260, 4, 2, addrsC)), packArray(232, t1, t2), uint16(260), uint16(232))
+		packArray(260, sfInfo(260, 4, 1, addrsA), sfInfo(260, 4, 2, addrsC)), packArray(232, t1, t2))
 	f.Add(hdr(fullInfo{280, 104, 264, 8, 5, 2, 0, 0}),
-		packArray(8, sfInfo(264, 8, 1, nil), sfInfo(264, 8, 2, nil)), packArray(104, t1, t2), uint16(8), uint16(104))
-	f.Add(hdr(fullInfo{280, 0, 264, 264, 1, 4, 0, 0}), packArray(264, sfInfo(264, 8, 1, addrsB)), []byte{}, uint16(264), uint16(0))
-	f.Add(hdr(fullInfo{280, 232, 264, 264, 0xffffffff, 0xffffffff, 0, 0}), []byte{}, []byte{}, uint16(264), uint16(232))
-	f.Add(hdr(fullInfo{280, 232, 264, 264, 2, 2, 0, 0})[:39], []byte{}, []byte{}, uint16(264), uint16(232))
-	f.Add(append(hdr(fullInfo{280, 232, 264, 264, 0, 0, 0, 0}), buildInfo(96, hostEndian)...), []byte{}, []byte{}, uint16(264), uint16(232))
-	f.Fuzz(func(t *testing.T, hb, sf, tcp []byte, sfStride16, tcpStride16 uint16) {
+		packArray(8, sfInfo(264, 8, 1, nil), sfInfo(264, 8, 2, nil)), packArray(104, t1, t2))
+	f.Add(hdr(fullInfo{280, 0, 264, 264, 1, 4, 0, 0}), packArray(264, sfInfo(264, 8, 1, addrsB)), []byte{})
+	f.Add(hdr(fullInfo{280, 232, 264, 264, 0xffffffff, 0xffffffff, 0, 0}), []byte{}, []byte{})
+	f.Add(hdr(fullInfo{280, 232, 264, 264, 2, 2, 0, 0})[:39], []byte{}, []byte{})
+	f.Add(append(hdr(fullInfo{280, 232, 264, 264, 0, 0, 0, 0}), buildInfo(96, hostEndian)...), []byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, hb, sf, tcp []byte) {
 		var h fullInfo
 		if err := h.unmarshal(hb); err != nil {
 			if len(hb) >= 40 {
@@ -278,8 +278,9 @@ func FuzzParseFullInfo(f *testing.F) {
 			t.Fatalf("header does not round-trip:\n got % x\nwant % x", again, hb[:40])
 		}
 
-		sfStride := max(1, int(sfStride16)%1025)
-		tcpStride := int(tcpStride16) % 1025
+		// The kernel steps through each array by the size it wrote back.
+		sfStride := int(min(h.sizeSfInfoUser, 1<<16))
+		tcpStride := int(min(h.sizeTCPInfoUser, 1<<16))
 		orig := h
 		got, err := parseFullInfoArrays([]Subflow{dstSentinel}, &h, sf, tcp)
 		if h != orig {
@@ -303,7 +304,7 @@ func FuzzParseFullInfo(f *testing.F) {
 		if len(got) != n || len(got)*sfStride > len(sf) || len(got)*tcpStride > len(tcp) {
 			t.Fatalf("%d subflows, want %d, from %d and %d bytes", len(got), n, len(sf), len(tcp))
 		}
-		sfLen := min(int(min(h.sizeSfInfoUser, 1<<20)), sfStride)
+		sfLen := sfStride
 		for k, s := range got {
 			var wantID uint32
 			if sfLen >= 4 {
