@@ -118,32 +118,57 @@ func (f InfoFlags) String() string {
 // InfoField names a field of Info that a kernel may lack, for Info.Has.
 type InfoField uint8
 
-// The fields of Info, in the order of struct mptcp_info.
+// The fields of Info, in the order of struct mptcp_info, for Info.Has.
 const (
+	// FieldExtraSubflows names Info.ExtraSubflows.
 	FieldExtraSubflows InfoField = iota
+	// FieldAddAddrSignal names Info.AddAddrSignal.
 	FieldAddAddrSignal
+	// FieldAddAddrAccepted names Info.AddAddrAccepted.
 	FieldAddAddrAccepted
+	// FieldLimitExtraSubflows names Info.LimitExtraSubflows.
 	FieldLimitExtraSubflows
+	// FieldEndpSignalMax names Info.EndpSignalMax.
 	FieldEndpSignalMax
+	// FieldLimitAddAddrAccepted names Info.LimitAddAddrAccepted.
 	FieldLimitAddAddrAccepted
+	// FieldFlags names Info.Flags.
 	FieldFlags
+	// FieldToken names Info.Token.
 	FieldToken
+	// FieldWriteSeq names Info.WriteSeq.
 	FieldWriteSeq
+	// FieldSndUna names Info.SndUna.
 	FieldSndUna
+	// FieldRcvNxt names Info.RcvNxt.
 	FieldRcvNxt
+	// FieldLocalAddrUsed names Info.LocalAddrUsed.
 	FieldLocalAddrUsed
+	// FieldEndpSubflowMax names Info.EndpSubflowMax.
 	FieldEndpSubflowMax
+	// FieldChecksumEnabled names Info.ChecksumEnabled.
 	FieldChecksumEnabled
+	// FieldRetransmits names Info.Retransmits.
 	FieldRetransmits
+	// FieldBytesRetrans names Info.BytesRetrans.
 	FieldBytesRetrans
+	// FieldBytesSent names Info.BytesSent.
 	FieldBytesSent
+	// FieldBytesReceived names Info.BytesReceived.
 	FieldBytesReceived
+	// FieldBytesAcked names Info.BytesAcked.
 	FieldBytesAcked
+	// FieldSubflowsTotal names Info.SubflowsTotal.
 	FieldSubflowsTotal
+	// FieldEndpLaminarMax names Info.EndpLaminarMax.
 	FieldEndpLaminarMax
+	// FieldEndpFullmeshMax names Info.EndpFullmeshMax.
 	FieldEndpFullmeshMax
+	// FieldLastDataSent names Info.LastDataSent.
 	FieldLastDataSent
+	// FieldLastDataRecv names Info.LastDataRecv.
 	FieldLastDataRecv
+	// FieldLastAckRecv names Info.LastAckRecv.
 	FieldLastAckRecv
 	numInfoFields
 )

@@ -42,18 +42,31 @@ type TCPState uint8
 
 // TCP states, numbered as in the kernel's tcp_states.h.
 const (
+	// TCPEstablished is the ESTABLISHED state.
 	TCPEstablished TCPState = 1 + iota
+	// TCPSynSent is the SYN-SENT state.
 	TCPSynSent
+	// TCPSynRecv is the SYN-RECV state.
 	TCPSynRecv
+	// TCPFinWait1 is the FIN-WAIT-1 state.
 	TCPFinWait1
+	// TCPFinWait2 is the FIN-WAIT-2 state.
 	TCPFinWait2
+	// TCPTimeWait is the TIME-WAIT state.
 	TCPTimeWait
+	// TCPClose is the CLOSE state.
 	TCPClose
+	// TCPCloseWait is the CLOSE-WAIT state.
 	TCPCloseWait
+	// TCPLastAck is the LAST-ACK state.
 	TCPLastAck
+	// TCPListen is the LISTEN state.
 	TCPListen
+	// TCPClosing is the CLOSING state.
 	TCPClosing
+	// TCPNewSynRecv is the NEW-SYN-RECV state.
 	TCPNewSynRecv
+	// TCPBoundInactive is the BOUND-INACTIVE state.
 	TCPBoundInactive
 )
 
