@@ -191,6 +191,19 @@ func testTwoPaths(t *testing.T, v6 bool) {
 		}
 		compareSS(t, side, map[string]*nstest.NS{"client": topo.Client, "server": topo.Server}[side], info, sfs)
 	}
+	// An Inspector with room for one subflow grows its buffers, on both
+	// the FULL_INFO path and the older one.
+	for _, older := range []bool{false, true} {
+		in, _ := mptcp.NewInspector(client)
+		mptcp.SizeInspectorForTest(in, 1)
+		if older {
+			mptcp.UseOlderSubflowPathForTest(in)
+		}
+		if sfs, err := in.Subflows(nil); err != nil || len(sfs) != 2 {
+			t.Errorf("inspector sized for 1 subflow (older path %v): %d subflows, %v; want 2", older, len(sfs), err)
+		}
+	}
+
 	// The client's subflows: the initial one, and one from the endpoint
 	// address on path 2, both to the server's address.
 	cs := want["client"]
