@@ -18,8 +18,9 @@ type probe interface {
 	infoProbe() error
 }
 
-// errNotTCP reports introspection of a socket that is neither TCP nor MPTCP.
-var errNotTCP = errors.New("mptcp: not a TCP or MPTCP socket")
+// errNotTCP reports introspection of a socket that is neither TCP nor MPTCP,
+// such as a UDP or unix one. It matches ErrNotMPTCP.
+var errNotTCP error = &sentinel{msg: "not a TCP or MPTCP socket", parent: ErrNotMPTCP}
 
 // classify decides a socket's Status from errnos alone, never from the
 // kernel version string:

@@ -74,8 +74,8 @@ func TestClassifyOneCallOnNewKernels(t *testing.T) {
 
 func TestErrorsMatch(t *testing.T) {
 	fb := &notMPTCPError{op: "info", status: StatusFallback, errno: errEOPNOTSUPP}
-	if !errors.Is(fb, ErrFallback) || !errors.Is(fb, ErrNotMPTCP) || !errors.Is(fb, errEOPNOTSUPP) {
-		t.Errorf("fallback error %v does not match ErrFallback, ErrNotMPTCP and its errno", fb)
+	if !errors.Is(fb, ErrFallback) || !errors.Is(fb, ErrNotMPTCP) || errors.Is(fb, errors.ErrUnsupported) {
+		t.Errorf("fallback error %v must match ErrFallback and ErrNotMPTCP, not errors.ErrUnsupported", fb)
 	}
 	tcp := &notMPTCPError{op: "info", status: StatusTCP}
 	if errors.Is(tcp, ErrFallback) || !errors.Is(tcp, ErrNotMPTCP) {

@@ -129,7 +129,10 @@ const (
 )
 
 // notMPTCPError reports an introspection call on a connection that does not
-// use MPTCP. It matches ErrFallback or ErrNotMPTCP, and unwraps to the errno.
+// use MPTCP. It matches ErrFallback or ErrNotMPTCP. It keeps the errno in its
+// text but does not unwrap to it: EOPNOTSUPP would otherwise match
+// errors.ErrUnsupported, which this package reserves for kernels that lack
+// an option, and only for IPv4 sockets (IPv6 ones answer ENOPROTOOPT).
 type notMPTCPError struct {
 	op     string
 	status Status
@@ -148,8 +151,6 @@ func (e *notMPTCPError) Error() string {
 	}
 	return s
 }
-
-func (e *notMPTCPError) Unwrap() error { return e.errno }
 
 func (e *notMPTCPError) Is(target error) bool {
 	return target == ErrNotMPTCP || (target == ErrFallback && e.status == StatusFallback)

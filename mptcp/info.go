@@ -263,7 +263,8 @@ func init() {
 // Subflows returns the number of subflows users usually mean: all of them,
 // the initial one included. It is SubflowsTotal where the kernel has it
 // (6.8), else ExtraSubflows+1, which counts the initial subflow even after
-// it was closed.
+// it was closed. On a listener, SubflowsTotal is 0, though SubflowsOf lists
+// the listener's one LISTEN subflow.
 func (i *Info) Subflows() int {
 	if i.Has(FieldSubflowsTotal) {
 		return int(i.SubflowsTotal)

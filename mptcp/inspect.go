@@ -2,11 +2,16 @@ package mptcp
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"syscall"
 )
 
 // errNilConn reports a nil connection passed to an introspection call.
 var errNilConn = errors.New("mptcp: nil connection")
+
+// errZeroInspector reports an Inspector that NewInspector did not make.
+var errZeroInspector = errors.New("mptcp: Inspector not made by NewInspector")
 
 // An Inspector reads the MPTCP state of one connection repeatedly. It keeps
 // the connection's syscall.RawConn and its buffers, so Info does not
@@ -26,8 +31,16 @@ func NewInspector(c syscall.Conn) (*Inspector, error) {
 	if c == nil {
 		return nil, errNilConn
 	}
+	if v := reflect.ValueOf(c); v.Kind() == reflect.Pointer && v.IsNil() {
+		// A typed nil, such as a nil *net.TCPConn, whose SyscallConn
+		// method would dereference it.
+		return nil, fmt.Errorf("mptcp: nil %T connection", c)
+	}
 	rc, err := c.SyscallConn()
 	if err != nil {
+		if errors.Is(err, syscall.EINVAL) {
+			return nil, fmt.Errorf("mptcp: inspect: %T has no socket (a zero value?): %w", c, err)
+		}
 		return nil, wrapOp("inspect", err)
 	}
 	in := &Inspector{rc: rc}
@@ -40,7 +53,12 @@ func NewInspector(c syscall.Conn) (*Inspector, error) {
 // Status reports whether the connection uses MPTCP now, fell back to TCP,
 // or was plain TCP from the start. It needs one getsockopt on Linux 6.10
 // and later, two or three before.
-func (in *Inspector) Status() (Status, error) { return in.status() }
+func (in *Inspector) Status() (Status, error) {
+	if in == nil || in.rc == nil {
+		return StatusUnknown, errZeroInspector
+	}
+	return in.status()
+}
 
 // Info reads MPTCP_INFO into i without allocating. A field the running
 // kernel does not return is reported absent by i.Has. When the connection
@@ -48,6 +66,9 @@ func (in *Inspector) Status() (Status, error) { return in.status() }
 // it fell back; on kernels before 5.16, which lack the option, it matches
 // errors.ErrUnsupported.
 func (in *Inspector) Info(i *Info) error {
+	if in == nil || in.rc == nil {
+		return errZeroInspector
+	}
 	if i == nil {
 		return errors.New("mptcp: Inspector.Info called with a nil *Info")
 	}
@@ -60,6 +81,9 @@ func (in *Inspector) Info(i *Info) error {
 // MPTCP_SUBFLOW_ADDRS, two calls between which subflows may come or go, and
 // reports only subflows both calls saw. Errors are as for Info.
 func (in *Inspector) Subflows(dst []Subflow) ([]Subflow, error) {
+	if in == nil || in.rc == nil {
+		return dst[:0], errZeroInspector
+	}
 	return in.snapshot(nil, dst[:0])
 }
 
@@ -67,6 +91,9 @@ func (in *Inspector) Subflows(dst []Subflow) ([]Subflow, error) {
 // connection's MPTCP_INFO. On Linux 6.5 and later both come from the same
 // atomic MPTCP_FULL_INFO call; before, MPTCP_INFO is read separately.
 func (in *Inspector) Snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
+	if in == nil || in.rc == nil {
+		return dst[:0], errZeroInspector
+	}
 	return in.snapshot(i, dst[:0])
 }
 

@@ -107,10 +107,13 @@ func (in *Inspector) notMPTCP(op string, errno error) error {
 	if !isOptErrno(errno) {
 		return wrapOp(op, errno)
 	}
-	st, err := in.status()
-	if err != nil {
+	if err := in.control(op, in.statusFn); err != nil {
 		return err
 	}
+	if in.err != nil {
+		return wrapOp(op, in.err)
+	}
+	st := in.st
 	if st == StatusMPTCP {
 		return fmt.Errorf("mptcp: %s: the kernel lacks this MPTCP socket option (Linux 5.16 or later needed): %w: %w",
 			op, errors.ErrUnsupported, errno)

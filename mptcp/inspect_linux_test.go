@@ -26,12 +26,17 @@ func TestOlderSubflowPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ln.Close()
+		got := make(chan int64, 1)
 		go func() {
 			c, err := ln.Accept()
-			if err == nil {
-				io.Copy(io.Discard, c)
-				c.Close()
+			if err != nil {
+				got <- 0
+				return
 			}
+			n, _ := io.CopyN(io.Discard, c, 100000)
+			got <- n
+			io.Copy(io.Discard, c)
+			c.Close()
 		}()
 		c, err := Dial("tcp", ln.Addr().String())
 		if err != nil {
@@ -40,6 +45,10 @@ func TestOlderSubflowPath(t *testing.T) {
 		defer c.Close()
 		if _, err := c.Write(make([]byte, 100000)); err != nil {
 			t.Fatal(err)
+		}
+		// Write only queues the data: wait until the server has it all.
+		if n := <-got; n != 100000 {
+			t.Fatalf("server read %d bytes", n)
 		}
 		full, err := NewInspector(c.(*net.TCPConn))
 		if err != nil {

@@ -177,8 +177,8 @@ func TestFallbackToPlainListener(t *testing.T) {
 	if err != nil || st != mptcp.StatusFallback {
 		t.Errorf("StatusOf = %v, %v; want fallback", st, err)
 	}
-	if _, err := mptcp.InfoOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) {
-		t.Errorf("InfoOf error %v; want ErrFallback", err)
+	if _, err := mptcp.InfoOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) || errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("InfoOf error %v; want ErrFallback and not errors.ErrUnsupported", err)
 	}
 	if _, err := mptcp.SubflowsOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) {
 		t.Errorf("SubflowsOf error %v; want ErrFallback", err)
@@ -279,8 +279,11 @@ func TestPolicies(t *testing.T) {
 		t.Fatalf("Prefer over udp is passed to net.Dialer: %v", err)
 	}
 	defer u.Close()
-	if _, err := mptcp.StatusOf(u.(*net.UDPConn)); err == nil {
-		t.Error("StatusOf a UDP socket: no error")
+	if _, err := mptcp.StatusOf(u.(*net.UDPConn)); !errors.Is(err, mptcp.ErrNotMPTCP) || !strings.Contains(err.Error(), "not a TCP or MPTCP socket") {
+		t.Errorf("StatusOf a UDP socket: %v; want ErrNotMPTCP naming the socket type", err)
+	}
+	if _, err := mptcp.InfoOf(u.(*net.UDPConn)); !errors.Is(err, mptcp.ErrNotMPTCP) || !strings.HasPrefix(err.Error(), "mptcp: info: ") {
+		t.Errorf("InfoOf a UDP socket: %v; want ErrNotMPTCP from the info operation", err)
 	}
 }
 
@@ -367,6 +370,21 @@ func TestIntrospectionBadConns(t *testing.T) {
 	requireMPTCP(t)
 	if _, err := mptcp.StatusOf(nil); err == nil {
 		t.Error("StatusOf(nil): no error")
+	}
+	var typedNil *net.TCPConn
+	if _, err := mptcp.StatusOf(typedNil); err == nil || !strings.Contains(err.Error(), "nil *net.TCPConn") {
+		t.Errorf("StatusOf a nil *net.TCPConn: %v", err)
+	}
+	if _, err := mptcp.InfoOf(&net.TCPConn{}); err == nil || !strings.Contains(err.Error(), "zero value") {
+		t.Errorf("InfoOf a zero net.TCPConn: %v", err)
+	}
+	var zero mptcp.Inspector
+	if _, err := zero.Status(); err == nil {
+		t.Error("zero Inspector: no error")
+	}
+	var nilIn *mptcp.Inspector
+	if _, err := nilIn.Subflows(nil); err == nil {
+		t.Error("nil Inspector: no error")
 	}
 	c, _ := pair(t, "tcp", "127.0.0.1:0", &mptcp.Dialer{}, &mptcp.ListenConfig{})
 	in, err := mptcp.NewInspector(c)

@@ -3,6 +3,7 @@
 package mptcp
 
 import (
+	"fmt"
 	"syscall"
 
 	"github.com/multipath-dev/go/internal/unix"
@@ -63,7 +64,8 @@ func useMPTCP(rc syscall.RawConn, network string, p Policy, listener bool) error
 	if unavailableErrno(err) {
 		return unavailable(err)
 	}
-	return err
+	// For example EMFILE: the swap needs one descriptor more, briefly.
+	return fmt.Errorf("mptcp: replacing the TCP socket with an MPTCP one: %w", err)
 }
 
 // swapToMPTCP replaces the descriptor fd, a fresh TCP socket, with an MPTCP
