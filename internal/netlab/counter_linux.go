@@ -1,10 +1,10 @@
 //go:build linux
 
-package nstest
+package netlab
 
 import (
+	"fmt"
 	"os"
-	"testing"
 )
 
 // counterFiles hold the kernel's SNMP and extended counters. They are read
@@ -18,10 +18,10 @@ var counterFiles = []string{"/proc/thread-self/net/snmp", "/proc/thread-self/net
 // line's prefix followed by the column, as nstat spells it: "TcpActiveOpens",
 // "TcpOutRsts", "TcpExtTCPTimeouts", "MPTcpExtMPCapableSYNTX",
 // "MPTcpExtMPJoinSynRx". A name the kernel does not list (a typo, or a
-// counter newer than the kernel) returns 0; a file that cannot be read or
-// parsed, or a negative value such as TcpMaxConn's -1, fails the test.
-func (ns *NS) Counter(t testing.TB, name string) uint64 {
-	t.Helper()
+// counter newer than the kernel) returns 0 and no error; a file that cannot
+// be read or parsed, or a negative value such as TcpMaxConn's -1, returns an
+// error.
+func (ns *NS) Counter(name string) (uint64, error) {
 	var files [][]byte
 	err := ns.Do(func() error {
 		for _, path := range counterFiles {
@@ -34,16 +34,16 @@ func (ns *NS) Counter(t testing.TB, name string) uint64 {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("nstest: reading counters in %s: %v", ns.Name, err)
+		return 0, fmt.Errorf("netlab: reading counters in %s: %w", ns.Name, err)
 	}
 	for i, b := range files {
 		v, found, err := findCounter(b, name)
 		if err != nil {
-			t.Fatalf("nstest: %s in %s: %v", counterFiles[i], ns.Name, err)
+			return 0, fmt.Errorf("netlab: %s in %s: %w", counterFiles[i], ns.Name, err)
 		}
 		if found {
-			return v
+			return v, nil
 		}
 	}
-	return 0
+	return 0, nil
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package nstest
+package netlab
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -29,36 +28,59 @@ const (
 // ifaFlagTentative is IFA_F_TENTATIVE in /proc/net/if_inet6's flags column.
 const ifaFlagTentative = 0x40
 
-// TwoHosts builds a [Topology]: a client and a server namespace joined by
-// n >= 1 paths made by [Link], numbered 1 to n. Each host also routes by
-// source address where the main table cannot: a socket bound to path i's
-// device (as an MPTCP endpoint with a dev is) reaches any address of the
-// other host through path i (table 100+i, consulted after main), so a
-// subflow from the client's path-2 endpoint to the server's path-1 address
-// takes path 2 and the server answers on path 2.
-func TwoHosts(t testing.TB, n int) *Topology {
-	t.Helper()
+// TwoHosts builds a [Topology]: a client and a server namespace made by
+// [NewNS] with prefix, joined by n >= 1 paths made by [Link], numbered 1 to
+// n, each routed by source address with [Path.SourceRoute]. If any step
+// fails, TwoHosts deletes the namespaces it made before returning the
+// error; otherwise the caller deletes them with [Topology.Close].
+func TwoHosts(prefix string, n int) (*Topology, error) {
 	if n < 1 || n > MaxPaths {
-		t.Fatalf("nstest: TwoHosts needs 1 to %d paths, not %d", MaxPaths, n)
+		return nil, fmt.Errorf("netlab: TwoHosts needs 1 to %d paths, not %d", MaxPaths, n)
 	}
-	topo := &Topology{Client: New(t), Server: New(t)}
-	for i := 1; i <= n; i++ {
-		p := Link(t, topo.Client, topo.Server, i)
-		topo.Paths = append(topo.Paths, p)
-		p.sourceRoute(t)
+	topo := new(Topology)
+	if err := topo.build(prefix, n); err != nil {
+		return nil, errors.Join(err, topo.Close())
 	}
-	return topo
+	return topo, nil
 }
 
-// sourceRoute adds, on both ends of p, a routing table 100+Index whose
-// default route is the far end of p, and rules selecting it for packets
-// from the path's own addresses, IPv4 and IPv6. The rules come after the
-// main table (preference 40000+Index): placed before it they would send
-// the server's answers from its path-1 address back over path 1, where the
-// client's socket bound to path 2's device drops them.
-func (p *Path) sourceRoute(t testing.TB) {
-	t.Helper()
+// build fills in an empty topology, leaving what it made in place on error.
+func (t *Topology) build(prefix string, n int) (err error) {
+	if t.Client, err = NewNS(prefix); err != nil {
+		return err
+	}
+	if t.Server, err = NewNS(prefix); err != nil {
+		return err
+	}
+	for i := 1; i <= n; i++ {
+		p, err := Link(t.Client, t.Server, i)
+		if err != nil {
+			return err
+		}
+		t.Paths = append(t.Paths, p)
+		if err := p.SourceRoute(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SourceRoute makes each end of p route by source address where the main
+// table cannot: a socket bound to the path's device (as an MPTCP endpoint
+// with a dev is) reaches any address of the other end's namespace through
+// this path. It adds, on both ends, a routing table 100+Index whose default
+// route is the far end of p, and rules selecting it for packets from the
+// path's own addresses, IPv4 and IPv6. So in a [Topology], a subflow from the
+// client's path-2 endpoint to the server's path-1 address takes path 2 and
+// the server answers on path 2.
+//
+// The rules come after the main table (preference 40000+Index): placed
+// before it they would send the server's answers from its path-1 address
+// back over path 1, where the client's socket bound to path 2's device drops
+// them. On error, the rules and routes added so far stay.
+func (p *Path) SourceRoute() error {
 	table := strconv.Itoa(100 + p.Index)
+	pref := strconv.Itoa(40000 + p.Index)
 	ends := p.ends()
 	for i, end := range ends {
 		far := ends[1-i]
@@ -66,28 +88,32 @@ func (p *Path) sourceRoute(t testing.TB) {
 			{"-4", end.addr4.String(), far.addr4.String()},
 			{"-6", end.addr6.String(), far.addr6.String()},
 		} {
-			if _, err := end.ns.ip(fam.flag, "rule", "add", "from", fam.local, "table", table, "pref", strconv.Itoa(40000+p.Index)); err != nil {
-				t.Fatalf("nstest: %v", err)
+			if _, err := end.ns.ip(fam.flag, "rule", "add", "from", fam.local, "table", table, "pref", pref); err != nil {
+				return err
 			}
 			if _, err := end.ns.ip(fam.flag, "route", "add", "default", "via", fam.gw, "dev", end.ifname, "table", table); err != nil {
-				t.Fatalf("nstest: %v", err)
+				return err
 			}
 		}
 	}
+	return nil
 }
 
 // Link creates veth path number index (1 to [MaxPaths]) between a and b,
 // named p<index>a in a and p<index>b in b (with ifindex 1000+index and
 // 2000+index), with the addresses [Path] describes, both ends up. It returns
 // once both ends are operationally up and the IPv6 addresses are not
-// tentative. The veth goes away with the namespaces.
-func Link(t testing.TB, a, b *NS, index int) *Path {
-	t.Helper()
+// tentative. The veth goes away with the namespaces; if Link fails after
+// creating it, Link deletes it again.
+func Link(a, b *NS, index int) (*Path, error) {
 	if index < 1 || index > MaxPaths {
-		t.Fatalf("nstest: path index %d is not in 1..%d", index, MaxPaths)
+		return nil, fmt.Errorf("netlab: path index %d is not in 1..%d", index, MaxPaths)
 	}
-	if a == b {
-		t.Fatalf("nstest: Link needs two namespaces, got %s twice", a.Name)
+	if a == nil || b == nil {
+		return nil, errors.New("netlab: Link needs two namespaces, got nil")
+	}
+	if a == b || a.Name == b.Name {
+		return nil, fmt.Errorf("netlab: Link needs two namespaces, got %s twice", a.Name)
 	}
 	p := &Path{Index: index, A: a, B: b,
 		IfA: fmt.Sprintf("p%da", index), IfB: fmt.Sprintf("p%db", index)}
@@ -99,22 +125,36 @@ func Link(t testing.TB, a, b *NS, index int) *Path {
 	// carrier-on, so the link stays unusable for up to a second.
 	if _, err := a.ip("link", "add", p.IfA, "index", strconv.Itoa(ifindexA+index),
 		"type", "veth", "peer", "name", p.IfB, "netns", b.Name, "index", strconv.Itoa(ifindexB+index)); err != nil {
-		t.Fatalf("nstest: %v", err)
+		return nil, err
 	}
+	if err := p.setup(); err != nil {
+		// Deleting one end of a veth deletes the pair.
+		_, derr := a.ip("link", "del", p.IfA)
+		return nil, errors.Join(err, derr)
+	}
+	return p, nil
+}
+
+// setup addresses both ends of a new veth, brings them up and waits until
+// the path is usable.
+func (p *Path) setup() error {
 	for _, end := range p.ends() {
 		// Keep IPv6 addresses across Cut as a pulled cable would: by default
 		// `ip link set down` deletes them (IPv4 ones survive).
-		end.ns.Sysctl(t, "net/ipv6/conf/"+end.ifname+"/keep_addr_on_down", "1")
-		if _, err := end.ns.ip("addr", "add", end.addr4.String()+"/24", "dev", end.ifname); err != nil {
-			t.Fatalf("nstest: %v", err)
+		if err := end.ns.SetSysctl("net/ipv6/conf/"+end.ifname+"/keep_addr_on_down", "1"); err != nil {
+			return err
 		}
-		end.addIPv6(t)
+		if _, err := end.ns.ip("addr", "add", end.addr4.String()+"/24", "dev", end.ifname); err != nil {
+			return err
+		}
+		if err := end.addIPv6(); err != nil {
+			return err
+		}
 		if _, err := end.ns.ip("link", "set", end.ifname, "up"); err != nil {
-			t.Fatalf("nstest: %v", err)
+			return err
 		}
 	}
-	p.waitUsable(t)
-	return p
+	return p.waitUsable()
 }
 
 // pathEnd is one side of a Path.
@@ -131,11 +171,9 @@ func (p *Path) ends() [2]pathEnd {
 
 // addIPv6 adds the end's IPv6 address. nodad makes it usable at once:
 // duplicate address detection would keep it tentative (unusable) for ~1s.
-func (e pathEnd) addIPv6(t testing.TB) {
-	t.Helper()
-	if _, err := e.ns.ip("addr", "add", e.addr6.String()+"/64", "dev", e.ifname, "nodad"); err != nil {
-		t.Fatalf("nstest: %v", err)
-	}
+func (e pathEnd) addIPv6() error {
+	_, err := e.ns.ip("addr", "add", e.addr6.String()+"/64", "dev", e.ifname, "nodad")
+	return err
 }
 
 // Shape limits the rate of the path in both directions with a token bucket
@@ -145,71 +183,72 @@ func (e pathEnd) addIPv6(t testing.TB) {
 // The bucket holds rate/250 bytes (one tick of a 250 Hz kernel) but at least
 // 16 KiB, and packets that would wait longer than [ShapeLatency] are dropped.
 // Shaping again replaces the previous rate.
-func (p *Path) Shape(t testing.TB, rate string) {
-	t.Helper()
+func (p *Path) Shape(rate string) error {
 	bytesPerSec, err := parseRate(rate)
 	if err != nil {
-		t.Fatalf("%v", err)
+		return err
 	}
 	burst := strconv.Itoa(tbfBurst(bytesPerSec))
 	for _, end := range p.ends() {
 		_, err := runCmd("tc", "-n", end.ns.Name, "qdisc", "replace", "dev", end.ifname,
 			"root", "tbf", "rate", rate, "burst", burst, "latency", ShapeLatency)
 		if err != nil {
-			t.Fatalf("nstest: %v", err)
+			return err
 		}
 	}
+	return nil
 }
 
 // Cut takes the path down by setting both ends administratively down. Its
 // connected routes go with it, so a connect over it fails at once with
 // "network is unreachable"; the addresses stay.
-func (p *Path) Cut(t testing.TB) {
-	t.Helper()
+func (p *Path) Cut() error {
 	for _, end := range p.ends() {
 		if _, err := end.ns.ip("link", "set", end.ifname, "down"); err != nil {
-			t.Fatalf("nstest: %v", err)
+			return err
 		}
 	}
+	return nil
 }
 
 // Restore brings a cut path back up and returns once both ends are
 // operationally up with usable IPv6 addresses (re-adding any that the
 // kernel deleted).
-func (p *Path) Restore(t testing.TB) {
-	t.Helper()
+func (p *Path) Restore() error {
 	for _, end := range p.ends() {
 		if _, err := end.ns.ip("link", "set", end.ifname, "up"); err != nil {
-			t.Fatalf("nstest: %v", err)
+			return err
 		}
 	}
-	p.waitUsable(t)
+	return p.waitUsable()
 }
 
 // waitUsable waits until both ends are operationally up and their IPv6
 // addresses are present and not tentative, re-adding a missing one.
-func (p *Path) waitUsable(t testing.TB) {
-	t.Helper()
+func (p *Path) waitUsable() error {
 	deadline := time.Now().Add(upTimeout)
 	for _, end := range p.ends() {
 		for {
 			st, err := end.state()
 			if err != nil {
-				t.Fatalf("nstest: %s in %s: %v", end.ifname, end.ns.Name, err)
+				return fmt.Errorf("netlab: %s in %s: %w", end.ifname, end.ns.Name, err)
 			}
 			if st.missing6 {
-				end.addIPv6(t)
+				if err := end.addIPv6(); err != nil {
+					return err
+				}
 				continue
 			}
 			if st.up && !st.tentative6 {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("nstest: %s in %s not usable after %v: %+v", end.ifname, end.ns.Name, upTimeout, st)
+				return fmt.Errorf("netlab: %s in %s not usable after %v: %+v", end.ifname, end.ns.Name, upTimeout, st)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	return nil
 }
 
 // linkState is what waitUsable needs to know about one end.

@@ -1,4 +1,4 @@
-package nstest
+package netlab
 
 import (
 	"fmt"
@@ -40,13 +40,13 @@ func parseRate(rate string) (float64, error) {
 	}
 	n, err := strconv.ParseFloat(s[:i], 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("nstest: bad rate %q: want a positive number and a tc unit such as 20mbit", rate)
+		return 0, fmt.Errorf("netlab: bad rate %q: want a positive number and a tc unit such as 20mbit", rate)
 	}
 	scale := 1.0
 	if unit := strings.ToLower(s[i:]); unit != "" {
 		var ok bool
 		if scale, ok = rateUnits[unit]; !ok {
-			return 0, fmt.Errorf("nstest: bad rate %q: unknown unit %q", rate, s[i:])
+			return 0, fmt.Errorf("netlab: bad rate %q: unknown unit %q", rate, s[i:])
 		}
 	}
 	return n * scale / 8, nil

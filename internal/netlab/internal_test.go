@@ -1,4 +1,4 @@
-package nstest
+package netlab
 
 import (
 	"net/netip"
