@@ -6,52 +6,14 @@ import (
 	"context"
 	"io"
 	"net"
-	"sort"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 
+	"github.com/multipath-dev/go/internal/benchutil"
 	"github.com/multipath-dev/go/mptcp"
 	"golang.org/x/sys/unix"
 )
-
-// ratio runs ref and ours in interleaved rounds of the same iteration count,
-// so that both see the same machine state, and reports the time per
-// operation of each and the median over the rounds of ours/ref ("x-ref",
-// lower is better; the median keeps one disturbed round from deciding).
-func ratio(b *testing.B, ref, ours func(n int)) {
-	b.Helper()
-	rounds := min(max(b.N, 1), 20)
-	per := max(b.N/rounds, 1)
-	var tRef, tOurs time.Duration
-	ratios := make([]float64, 0, rounds)
-	b.ResetTimer()
-	for r := 0; r < rounds; r++ {
-		// Alternate which runs first, so neither always gets a warm cache.
-		first, second := ref, ours
-		if r%2 == 1 {
-			first, second = ours, ref
-		}
-		t0 := time.Now()
-		first(per)
-		t1 := time.Now()
-		second(per)
-		d1, d2 := t1.Sub(t0), time.Since(t1)
-		if r%2 == 1 {
-			d1, d2 = d2, d1
-		}
-		tRef += d1
-		tOurs += d2
-		ratios = append(ratios, float64(d2)/float64(d1))
-	}
-	b.StopTimer()
-	n := float64(per * rounds)
-	sort.Float64s(ratios)
-	b.ReportMetric(float64(tOurs.Nanoseconds())/n, "ours-ns/op")
-	b.ReportMetric(float64(tRef.Nanoseconds())/n, "ref-ns/op")
-	b.ReportMetric(ratios[len(ratios)/2], "x-ref")
-}
 
 func benchPair(b *testing.B) (client, server *net.TCPConn) {
 	b.Helper()
@@ -92,7 +54,7 @@ func BenchmarkInfo(b *testing.B) {
 	var buf [96]byte
 	var info mptcp.Info
 	b.ReportAllocs()
-	ratio(b, func(n int) {
+	benchutil.Ratio(b, func(n int) {
 		for i := 0; i < n; i++ {
 			l := uint32(len(buf))
 			_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, 1, uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&l)), 0)
@@ -124,7 +86,7 @@ func BenchmarkStatus(b *testing.B) {
 	defer f.Close()
 	fd := int(f.Fd())
 	b.ReportAllocs()
-	ratio(b, func(n int) {
+	benchutil.Ratio(b, func(n int) {
 		for i := 0; i < n; i++ {
 			if _, err := syscall.GetsockoptInt(fd, syscall.IPPROTO_TCP, 43); err != nil {
 				b.Fatal(err)
@@ -175,7 +137,7 @@ func BenchmarkDialAcceptClose(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
-	ratio(b, func(n int) {
+	benchutil.Ratio(b, func(n int) {
 		for i := 0; i < n; i++ {
 			once(sln, sd.Dial)
 		}
@@ -230,7 +192,7 @@ func BenchmarkCopy(b *testing.B) {
 		}
 	}
 	b.SetBytes(size)
-	ratio(b, func(n int) {
+	benchutil.Ratio(b, func(n int) {
 		for i := 0; i < n; i++ {
 			copyOnce(sc, ss)
 		}
