@@ -5,6 +5,13 @@
 // It needs no privileges.
 //
 //	go run ./examples/quickstart
+//
+// With -two-paths (root) it builds two hosts in network namespaces joined
+// by two paths shaped with tbf, configures their path managers with the pm
+// package, and shows both subflows of one connection carrying the data. It
+// removes the namespaces when it ends, also on Ctrl-C.
+//
+//	sudo go run ./examples/quickstart -two-paths
 package main
 
 import (
@@ -25,13 +32,32 @@ import (
 )
 
 func main() {
-	size := flag.Int("size", 4<<20, "bytes the client sends")
+	size := flag.Int("size", 4<<20, "bytes the client sends (default 16 MiB with -two-paths)")
 	addr := flag.String("addr", "127.0.0.1:0", "address the server listens on")
+	two := flag.Bool("two-paths", false, "build two hosts joined by two paths in network namespaces (needs root)")
+	rate := flag.String("rate", "50mbit", "rate of each path with -two-paths, as tc writes it")
 	flag.Parse()
 	log.SetFlags(0)
+	if *two {
+		n := *size
+		if !isSet("size") {
+			n = 16 << 20
+		}
+		if err := twoPaths(os.Stdout, n, *rate); err != nil {
+			log.Fatalf("quickstart: %v", err)
+		}
+		return
+	}
 	if err := run(os.Stdout, *addr, *size); err != nil {
 		log.Fatalf("quickstart: %v", err)
 	}
+}
+
+// isSet reports whether the named flag was given on the command line.
+func isSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func run(w io.Writer, addr string, size int) error {
