@@ -21,6 +21,7 @@ import (
 
 	"github.com/multipath-dev/go/internal/nstest"
 	"github.com/multipath-dev/go/mptcp"
+	"github.com/multipath-dev/go/pm"
 )
 
 // listenIn creates a listener inside ns with lc.
@@ -118,11 +119,9 @@ func testTwoPaths(t *testing.T, v6 bool) {
 	if v6 {
 		srvAddr, extra = p1.B6, p2.A6
 	}
-	// The server accepts one join; the client has one subflow endpoint on
-	// path 2 (the pm package will replace these commands).
-	topo.Server.MustRun(t, "ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2")
-	topo.Client.MustRun(t, "ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2")
-	topo.Client.MustRun(t, "ip", "mptcp", "endpoint", "add", extra.String(), "dev", p2.IfA, "subflow")
+	// The server accepts joins; the client has one subflow endpoint on
+	// path 2.
+	subflowEndpoint(t, topo, extra)
 
 	ln := listenIn(t, topo.Server, &mptcp.ListenConfig{Policy: mptcp.Require}, netip.AddrPortFrom(srvAddr, 0).String())
 	got := sink(ln)
@@ -216,6 +215,49 @@ func testTwoPaths(t *testing.T, v6 bool) {
 			if ss[i] != [2]netip.AddrPort{cs[i][1], cs[i][0]} {
 				t.Errorf("server subflow %d is %v, mirror of the client's %v expected", i, ss[i], cs[i])
 			}
+		}
+	}
+}
+
+// subflowEndpoint sets the limits on both hosts to 2 subflows and 2
+// accepted addresses through pm, and gives the client a subflow endpoint
+// for addr on path 2's device; `ip mptcp` must then show the same.
+func subflowEndpoint(tb testing.TB, topo *nstest.Topology, addr netip.Addr) {
+	tb.Helper()
+	two := uint32(2)
+	p2 := topo.Paths[1]
+	for _, ns := range []*nstest.NS{topo.Server, topo.Client} {
+		c, err := pm.Dial(&pm.Config{NetNSPath: "/run/netns/" + ns.Name})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.SetLimits(pm.LimitsUpdate{Subflows: &two, AddAddrAccepted: &two}); err != nil {
+			tb.Fatal(err)
+		}
+		if out := ns.MustRun(tb, "ip", "mptcp", "limits", "show"); strings.TrimSpace(out) != "add_addr_accepted 2 subflows 2" {
+			tb.Fatalf("%s: ip mptcp limits show: %q", ns.Name, out)
+		}
+		if ns != topo.Client {
+			continue
+		}
+		var ifindex int
+		if err := ns.Do(func() error {
+			ifi, err := net.InterfaceByName(p2.IfA)
+			if err == nil {
+				ifindex = ifi.Index
+			}
+			return err
+		}); err != nil {
+			tb.Fatal(err)
+		}
+		ep, err := c.AddEndpoint(pm.Endpoint{Addr: addr, Interface: ifindex, Flags: pm.FlagSubflow})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		want := fmt.Sprintf("%v id %d subflow dev %s", addr, ep.ID, p2.IfA)
+		if out := ns.MustRun(tb, "ip", "mptcp", "endpoint", "show"); strings.TrimSpace(out) != want {
+			tb.Fatalf("ip mptcp endpoint show: %q; want %q", out, want)
 		}
 	}
 }

@@ -20,9 +20,7 @@ func twoSubflowConn(tb testing.TB) *net.TCPConn {
 	tb.Helper()
 	topo := nstest.TwoHosts(tb, 2)
 	p1, p2 := topo.Paths[0], topo.Paths[1]
-	topo.Server.MustRun(tb, "ip", "mptcp", "limits", "set", "subflows", "2")
-	topo.Client.MustRun(tb, "ip", "mptcp", "limits", "set", "subflows", "2")
-	topo.Client.MustRun(tb, "ip", "mptcp", "endpoint", "add", p2.A4.String(), "dev", p2.IfA, "subflow")
+	subflowEndpoint(tb, topo, p2.A4)
 	var ln net.Listener
 	if err := topo.Server.Do(func() (err error) {
 		ln, err = mptcp.Listen("tcp", netip.AddrPortFrom(p1.B4, 0).String())
