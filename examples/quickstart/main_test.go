@@ -1,45 +1,22 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/multipath-dev/go/examples/internal/labtest"
 	"github.com/multipath-dev/go/internal/nstest"
 )
-
-// build compiles the quick start once per test.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "quickstart")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// mustMatch fails unless every pattern matches a line of out.
-func mustMatch(t *testing.T, out string, patterns ...string) {
-	t.Helper()
-	for _, p := range patterns {
-		if !regexp.MustCompile(`(?m)` + p).MatchString(out) {
-			t.Errorf("output lacks a line matching %q:\n%s", p, out)
-		}
-	}
-}
 
 func TestQuickstartMPTCP(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("MPTCP needs Linux")
 	}
-	bin := build(t)
+	bin := labtest.Build(t)
 	ns := nstest.New(t)
 	out := ns.MustRun(t, bin, "-size", "1048576")
-	mustMatch(t, out,
+	labtest.MustMatch(t, out,
 		`^MPTCP available: yes$`,
 		`^client sent 1048576 bytes, server received 1048576, sha256 intact$`,
 		`^client: mptcp \(using Multipath TCP\)$`,
@@ -58,11 +35,11 @@ func TestQuickstartDisabled(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("MPTCP needs Linux")
 	}
-	bin := build(t)
+	bin := labtest.Build(t)
 	ns := nstest.New(t)
 	ns.Sysctl(t, "net.mptcp.enabled", "0")
 	out := ns.MustRun(t, bin, "-size", "65536")
-	mustMatch(t, out,
+	labtest.MustMatch(t, out,
 		`^MPTCP available: no, disabled by sysctl net\.mptcp\.enabled=0 \(protocol not available\)$`,
 		`^Continuing with the default policy, which falls back to plain TCP\.$`,
 		`^client sent 65536 bytes, server received 65536, sha256 intact$`,
