@@ -335,8 +335,10 @@ var ErrNoFamily error = notExistError("pm: the kernel has no mptcp_pm generic ne
 // os.ErrNotExist. The kernel has no errno of its own for this: the
 // in-kernel path manager answers EINVAL with the extended-ack text
 // "address not found" (some kernels may say ENOENT). This package turns
-// such an answer to a get, delete or set-flags request, and only to those,
-// into an [*Error] that matches ErrNotFound and still unwraps to the errno.
+// such an answer to a get, delete or set-flags request, and to the
+// userspace path manager's [Client.Remove] and [Client.ConnectionEndpoint],
+// and only to those, into an [*Error] that matches ErrNotFound and still
+// unwraps to the errno.
 var ErrNotFound error = notExistError("pm: endpoint not found")
 
 // ErrInvalid reports input refused as invalid: a [*ValidationError], found

@@ -2,13 +2,17 @@
 // "mptcp_pm" generic netlink family: what `ip mptcp endpoint` and
 // `ip mptcp limits` configure.
 //
-// This version covers the in-kernel path manager, which is configured per
-// network namespace: endpoints (local addresses the kernel may announce to
-// peers or create extra subflows from) and limits (how many extra subflows a
+// It covers the in-kernel path manager, which is configured per network
+// namespace: endpoints (local addresses the kernel may announce to peers or
+// create extra subflows from) and limits (how many extra subflows a
 // connection may have and how many addresses announced by a peer it may
-// use). Token-scoped commands for the userspace path manager and a
-// subscription to the "mptcp_pm_events" multicast group are not provided
-// yet; they will come as further [Client] methods.
+// use). And it covers the userspace path manager, which a program drives per
+// connection, named by its token: [Client.Announce], [Client.Remove],
+// [Client.CreateSubflow], [Client.DestroySubflow],
+// [Client.SetSubflowBackup] and [Client.ConnectionEndpoints]. Which manager
+// a namespace uses is its sysctl net.mptcp.path_manager ("kernel" or
+// "userspace", 6.15+; net.mptcp.pm_type 0 or 1 before), which this package
+// never changes.
 //
 //	c, err := pm.Dial(nil)
 //	if err != nil {
