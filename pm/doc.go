@@ -14,6 +14,12 @@
 // "userspace", 6.15+; net.mptcp.pm_type 0 or 1 before), which this package
 // never changes.
 //
+// [Client.Subscribe] receives the path manager's events (connections
+// created, established and closed, addresses announced and removed,
+// subflows established, closed and changed, listeners created and closed)
+// on a socket of its own, as `ip mptcp monitor` shows them; a reader too
+// slow for the kernel gets [ErrEventsLost], never a silent gap.
+//
 //	c, err := pm.Dial(nil)
 //	if err != nil {
 //		return err
