@@ -20,6 +20,8 @@ type Path struct {
 	// A6 and B6 are 2001:db8:<Index>::1 on A's side and 2001:db8:<Index>::2
 	// on B's side, in a /64.
 	A6, B6 netip.Addr
+
+	routed bool // SourceRoute ran, so Restore must bring its routes back
 }
 
 // Topology is a client and a server namespace joined by paths, made by

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -525,6 +526,13 @@ func checkRestored(t *testing.T, topo *netlab.Topology, ln4, ln6 net.Listener) {
 	}
 	if out := run(t, p.B, "ip", "addr", "show", "dev", p.IfB); !hasAddrs(out, p.B4, p.B6) {
 		t.Errorf("addresses of %s after Restore:\n%s", p.IfB, out)
+	}
+	// The kernel deletes a table's routes through a device that goes down;
+	// Restore puts the source routes back.
+	for _, fam := range []string{"-4", "-6"} {
+		if out := run(t, p.A, "ip", fam, "route", "show", "table", strconv.Itoa(100+p.Index)); !strings.Contains(out, "default via") {
+			t.Errorf("source route table %d (%s) after Restore: %q", 100+p.Index, fam, out)
+		}
 	}
 }
 

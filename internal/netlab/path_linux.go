@@ -79,19 +79,41 @@ func (t *Topology) build(prefix string, n int) (err error) {
 // back over path 1, where the client's socket bound to path 2's device drops
 // them. On error, the rules and routes added so far stay.
 func (p *Path) SourceRoute() error {
-	table := strconv.Itoa(100 + p.Index)
-	pref := strconv.Itoa(40000 + p.Index)
+	table, pref := strconv.Itoa(100+p.Index), strconv.Itoa(40000+p.Index)
 	ends := p.ends()
 	for i, end := range ends {
-		far := ends[1-i]
-		for _, fam := range []struct{ flag, local, gw string }{
-			{"-4", end.addr4.String(), far.addr4.String()},
-			{"-6", end.addr6.String(), far.addr6.String()},
-		} {
+		for _, fam := range p.families(i) {
 			if _, err := end.ns.ip(fam.flag, "rule", "add", "from", fam.local, "table", table, "pref", pref); err != nil {
 				return err
 			}
-			if _, err := end.ns.ip(fam.flag, "route", "add", "default", "via", fam.gw, "dev", end.ifname, "table", table); err != nil {
+		}
+	}
+	p.routed = true
+	return p.sourceRoutes()
+}
+
+// sourceFamily is one address family of one end's source routing.
+type sourceFamily struct{ flag, local, gw string }
+
+// families returns, for end i of p, the IPv4 and IPv6 source addresses and
+// the far end's addresses as gateways.
+func (p *Path) families(i int) []sourceFamily {
+	ends := p.ends()
+	end, far := ends[i], ends[1-i]
+	return []sourceFamily{
+		{"-4", end.addr4.String(), far.addr4.String()},
+		{"-6", end.addr6.String(), far.addr6.String()},
+	}
+}
+
+// sourceRoutes installs, or puts back, the default routes of the path's
+// table. Why again after Restore: the kernel deletes a table's routes
+// through a device when the device goes down; the rules stay.
+func (p *Path) sourceRoutes() error {
+	table := strconv.Itoa(100 + p.Index)
+	for i, end := range p.ends() {
+		for _, fam := range p.families(i) {
+			if _, err := end.ns.ip(fam.flag, "route", "replace", "default", "via", fam.gw, "dev", end.ifname, "table", table); err != nil {
 				return err
 			}
 		}
@@ -154,7 +176,13 @@ func (p *Path) setup() error {
 			return err
 		}
 	}
-	return p.waitUsable()
+	if err := p.waitUsable(); err != nil {
+		return err
+	}
+	if p.routed {
+		return p.sourceRoutes()
+	}
+	return nil
 }
 
 // pathEnd is one side of a Path.
@@ -213,14 +241,20 @@ func (p *Path) Cut() error {
 
 // Restore brings a cut path back up and returns once both ends are
 // operationally up with usable IPv6 addresses (re-adding any that the
-// kernel deleted).
+// kernel deleted) and, after SourceRoute, with its routes back.
 func (p *Path) Restore() error {
 	for _, end := range p.ends() {
 		if _, err := end.ns.ip("link", "set", end.ifname, "up"); err != nil {
 			return err
 		}
 	}
-	return p.waitUsable()
+	if err := p.waitUsable(); err != nil {
+		return err
+	}
+	if p.routed {
+		return p.sourceRoutes()
+	}
+	return nil
 }
 
 // waitUsable waits until both ends are operationally up and their IPv6
