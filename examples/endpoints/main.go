@@ -32,6 +32,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/multipath-dev/go/examples/internal/lab"
 	"io"
 	"net"
 	"net/netip"
@@ -341,7 +342,7 @@ func (ifs interfaces) name(idx int) string {
 
 // find runs lookup in the namespace and returns what it found.
 func (ifs interfaces) find(lookup func() (*net.Interface, error)) (ifi *net.Interface, err error) {
-	err = inNetNS(ifs.netns, func() error {
+	err = lab.InNetNS(ifs.netns, func() error {
 		ifi, err = lookup()
 		return err
 	})

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/multipath-dev/go/examples/internal/lab"
 	"io"
 	"io/fs"
 	"os"
@@ -79,9 +80,9 @@ func main() {
 	var err error
 	switch args := flag.Args(); {
 	case len(args) == 0:
-		err = inNamespace(path, func() error { return show(os.Stdout, *netns) })
+		err = lab.InNetNS(path, func() error { return show(os.Stdout, *netns) })
 	case len(args) == 3 && args[0] == "set":
-		err = inNamespace(path, func() error { return set(os.Stdout, args[1], args[2]) })
+		err = lab.InNetNS(path, func() error { return set(os.Stdout, args[1], args[2]) })
 	default:
 		flag.Usage()
 		os.Exit(2)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/multipath-dev/go/examples/internal/lab"
 	"io"
 	"net"
 	"net/netip"
@@ -91,7 +92,7 @@ func (r *running) stop() error {
 // namespace at netnsPath, all or those in only, and warns if the namespace
 // does not use the userspace path manager.
 func namespaceInfo(netnsPath string, only []netip.Addr) (locals []local, warn string, err error) {
-	err = inNetNS(netnsPath, func() error {
+	err = lab.InNetNS(netnsPath, func() error {
 		// Inside the namespace's thread /proc/sys/net shows its sysctls.
 		if b, err := os.ReadFile("/proc/sys/net/mptcp/path_manager"); err == nil {
 			if pmName := strings.TrimSpace(string(b)); pmName != "userspace" {

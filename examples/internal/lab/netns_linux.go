@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package lab
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// inNetNS runs fn on an OS thread moved into the network namespace at path,
+// InNetNS runs fn on an OS thread moved into the network namespace at path,
 // or directly if path is "". The thread is never unlocked, so the runtime
 // discards it afterwards instead of running other goroutines in the
 // namespace.
-func inNetNS(path string, fn func() error) error {
+func InNetNS(path string, fn func() error) error {
 	if path == "" {
 		return fn()
 	}
