@@ -49,7 +49,7 @@ func run(w io.Writer, netns string, args []string) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("want show or set [subflows N] [add_addr_accepted N], got %q", args)
+		return fmt.Errorf("want show or set [subflows N] [add_addr_accepted N], got %q (usage: limits [-netns NAME] show|set ...)", args)
 	}
 
 	var cfg pm.Config
@@ -98,7 +98,13 @@ func parseSet(args []string) (pm.LimitsUpdate, error) {
 		if i+1 == len(args) {
 			return u, fmt.Errorf("%s wants a number", args[i])
 		}
+		if *dst != nil {
+			return u, fmt.Errorf("%s given twice", args[i])
+		}
 		n, err := strconv.ParseUint(args[i+1], 10, 32)
+		if errors.Is(err, strconv.ErrRange) {
+			return u, fmt.Errorf("bad %s %q: out of range", args[i], args[i+1])
+		}
 		if err != nil {
 			return u, fmt.Errorf("bad %s %q: want a whole number", args[i], args[i+1])
 		}
