@@ -22,21 +22,21 @@ import (
 
 // Parameters of BenchmarkAggregation.
 const (
-	// aggRateMbit is the rate R, in Mbit/s, each of the two paths is shaped
-	// to with tbf, in both directions. 40 Mbit/s is slow enough that the
-	// two-core test machine sends 2R without running out of CPU, and fast
-	// enough that the window below holds 30 MB, so a tbf bucket (20 KB at
-	// this rate) is noise.
+	// aggRateMbit is the rate R, in Mbit/s, each path is shaped to with
+	// tbf, in both directions. 40 Mbit/s is slow enough that the two-core
+	// test machine sends 4R without running out of CPU, and fast enough
+	// that the window below holds 30 MB per path, so a tbf bucket (20 KB
+	// at this rate) is noise.
 	aggRateMbit = 40
 	// aggWarmup is how long data flows before the window starts, counted
-	// from when the second subflow is established, so that the window
-	// sees neither slow start nor the join.
+	// from when the last subflow is established, so that the window
+	// sees neither slow start nor the joins.
 	aggWarmup = 1 * time.Second
 	// aggWindow is how long the server counts the bytes it receives.
 	aggWindow = 3 * time.Second
-	// aggJoinTimeout is how long the second subflow may take to come up.
+	// aggJoinTimeout is how long the extra subflows may take to come up.
 	aggJoinTimeout = 5 * time.Second
-	// aggMTU is the MTU set on the four veth ends (the -pm.aggmtu flag
+	// aggMTU is the MTU set on the veth ends (the -pm.aggmtu flag
 	// overrides it; 0 keeps the veth default of 1500). tbf counts whole
 	// frames, so the efficiencies are of payload over frame bytes. With
 	// 9000 the headers (Ethernet, IP, TCP with timestamps, and MPTCP's DSS
@@ -59,31 +59,41 @@ var (
 	aggCCFlag  = flag.String("pm.aggcc", aggCongestion, "congestion control of the sending sockets in BenchmarkAggregation; empty keeps the namespace's default")
 )
 
-// BenchmarkAggregation measures how much of two equal paths one MPTCP
-// connection uses. Two namespaces are joined by two veth paths, each shaped
-// to R (aggRateMbit) by tbf; the in-kernel path manager, configured through
-// pm.Client on both hosts (limits subflows 2, a subflow endpoint on the
-// client's path-2 address bound to its interface), adds a second subflow
-// over path 2 to a connection made over path 1. The client streams data to
-// the server; once the second subflow is established and aggWarmup has
+// BenchmarkAggregation measures how much of n equal paths one MPTCP
+// connection uses, for n = 2 and n = 4 (sub-benchmarks paths=2, paths=4).
+// Two namespaces are joined by n veth paths, each shaped to R (aggRateMbit)
+// by tbf; the in-kernel path manager, configured through pm.Client on both
+// hosts (limits subflows n, a subflow endpoint on each of the client's
+// path-2 to path-n addresses bound to its interface), adds a subflow over
+// each of paths 2 to n to a connection made over path 1. The client streams
+// data to the server; once all n subflows are established and aggWarmup has
 // passed, the server counts what it reads during aggWindow. Then a plain
 // TCP connection over path 1 alone is measured the same way, as the
 // reference of what one path gives.
 //
-// Metrics: mptcp-goodput-Mbit/s and efficiency = goodput/(2R) (goal >=
+// Metrics: mptcp-goodput-Mbit/s and efficiency = goodput/(nR) (goal >=
 // 0.95); tcp-goodput-Mbit/s and tcp-efficiency = TCP goodput/R; vs-tcp =
-// MPTCP goodput / TCP goodput (ideally 2); and sf1-Mbit/s, sf2-Mbit/s, the
-// rate at which each MPTCP subflow's bytes were acknowledged during the
+// MPTCP goodput / TCP goodput (ideally n); and sf1-Mbit/s to sfn-Mbit/s,
+// the rate at which each MPTCP subflow's bytes were acknowledged during the
 // window (retransmissions not counted), to show the split.
 //
 // The scenario runs once per call of the benchmark function whatever b.N
 // is, and takes about 2*(aggWarmup+aggWindow) plus setup: run it with
 // -benchtime 1x (with a longer benchtime the testing package would call it
 // again with a larger b.N; the metrics do not depend on b.N, but ns/op
-// does, and means nothing here).
+// does, and means nothing here). It does not report allocations: one call
+// builds namespaces, runs ip and tc and moves tens of megabytes, so
+// allocs/op would count the setup and the test's own buffers, not the
+// library's cost per byte.
 func BenchmarkAggregation(b *testing.B) {
-	topo := nstest.TwoHosts(b, 2)
-	p1, p2 := topo.Paths[0], topo.Paths[1]
+	for _, n := range []int{2, 4} {
+		b.Run(fmt.Sprintf("paths=%d", n), func(b *testing.B) { benchAggregation(b, n) })
+	}
+}
+
+// benchAggregation is BenchmarkAggregation over n paths.
+func benchAggregation(b *testing.B, n int) {
+	topo := nstest.TwoHosts(b, n)
 	if mtu := *aggMTUFlag; mtu != 0 {
 		for _, p := range topo.Paths {
 			p.A.MustRun(b, "ip", "link", "set", p.IfA, "mtu", strconv.Itoa(mtu))
@@ -91,31 +101,35 @@ func BenchmarkAggregation(b *testing.B) {
 		}
 	}
 	rate := fmt.Sprintf("%dmbit", aggRateMbit)
-	p1.Shape(b, rate)
-	p2.Shape(b, rate)
+	for _, p := range topo.Paths {
+		p.Shape(b, rate)
+	}
+	p1 := topo.Paths[0]
 
-	two := uint32(2)
+	limit := uint32(n)
 	for _, ns := range []*nstest.NS{topo.Client, topo.Server} {
 		c, err := pm.Dial(&pm.Config{NetNSPath: "/run/netns/" + ns.Name})
 		if err != nil {
 			b.Fatalf("Dial %s: %v", ns.Name, err)
 		}
 		defer c.Close()
-		if err := c.SetLimits(pm.LimitsUpdate{Subflows: &two}); err != nil {
+		if err := c.SetLimits(pm.LimitsUpdate{Subflows: &limit}); err != nil {
 			b.Fatalf("SetLimits in %s: %v", ns.Name, err)
 		}
 		if ns != topo.Client {
 			continue
 		}
-		var ifi *net.Interface
-		if err := ns.Do(func() (err error) {
-			ifi, err = net.InterfaceByName(p2.IfA)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.AddEndpoint(pm.Endpoint{Addr: p2.A4, Interface: ifi.Index, Flags: pm.FlagSubflow}); err != nil {
-			b.Fatalf("AddEndpoint: %v", err)
+		for _, p := range topo.Paths[1:] {
+			var ifi *net.Interface
+			if err := ns.Do(func() (err error) {
+				ifi, err = net.InterfaceByName(p.IfA)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.AddEndpoint(pm.Endpoint{Addr: p.A4, Interface: ifi.Index, Flags: pm.FlagSubflow}); err != nil {
+				b.Fatalf("AddEndpoint(%v): %v", p.A4, err)
+			}
 		}
 	}
 
@@ -137,17 +151,18 @@ func BenchmarkAggregation(b *testing.B) {
 
 	md := &mptcp.Dialer{Policy: mptcp.Require}
 	md.Control = aggSetCongestion
-	mres := aggMeasure(b, topo.Client, mln, md.Dial, true)
+	mres := aggMeasure(b, topo.Client, mln, md.Dial, n)
 	var td net.Dialer
 	td.Control = aggSetCongestion
 	td.SetMultipathTCP(false)
-	tres := aggMeasure(b, topo.Client, tln, td.Dial, false)
+	tres := aggMeasure(b, topo.Client, tln, td.Dial, 0)
 
 	const r = aggRateMbit
 	b.ReportMetric(mres.mbit, "mptcp-goodput-Mbit/s")
-	b.ReportMetric(mres.mbit/(2*r), "efficiency")
-	b.ReportMetric(mres.subflowMbit[0], "sf1-Mbit/s")
-	b.ReportMetric(mres.subflowMbit[1], "sf2-Mbit/s")
+	b.ReportMetric(mres.mbit/float64(n*r), "efficiency")
+	for i, sf := range mres.subflowMbit {
+		b.ReportMetric(sf, fmt.Sprintf("sf%d-Mbit/s", i+1))
+	}
 	b.ReportMetric(tres.mbit, "tcp-goodput-Mbit/s")
 	b.ReportMetric(tres.mbit/r, "tcp-efficiency")
 	b.ReportMetric(mres.mbit/tres.mbit, "vs-tcp")
@@ -177,15 +192,15 @@ func aggSetCongestion(network, address string, rc syscall.RawConn) error {
 
 // aggResult is what aggMeasure measured.
 type aggResult struct {
-	mbit        float64    // goodput the server received, Mbit/s
-	subflowMbit [2]float64 // per MPTCP subflow, from BytesAcked
+	mbit        float64   // goodput the server received, Mbit/s
+	subflowMbit []float64 // per MPTCP subflow, from BytesAcked
 }
 
 // aggMeasure dials ln from the client namespace, streams data over the
 // connection and returns the goodput the server received during aggWindow,
-// which starts aggWarmup after the connection (with two, the second subflow)
-// is established.
-func aggMeasure(b *testing.B, client *nstest.NS, ln net.Listener, dial func(network, addr string) (net.Conn, error), twoSubflows bool) aggResult {
+// which starts aggWarmup after the connection (with subflows > 0, its
+// subflows'th subflow) is established. subflows is 0 for a TCP connection.
+func aggMeasure(b *testing.B, client *nstest.NS, ln net.Listener, dial func(network, addr string) (net.Conn, error), subflows int) aggResult {
 	b.Helper()
 	// received counts what the server read. Once stopped is set, both ends
 	// are closed and the errors that causes are not failures.
@@ -265,7 +280,7 @@ func aggMeasure(b *testing.B, client *nstest.NS, ln net.Listener, dial func(netw
 		}
 	}
 	var sfs []mptcp.Subflow
-	if twoSubflows {
+	if subflows > 0 {
 		for _, conn := range []net.Conn{c, a.c} {
 			if st, err := mptcp.StatusOf(conn.(*net.TCPConn)); err != nil || st != mptcp.StatusMPTCP {
 				stop()
@@ -279,19 +294,19 @@ func aggMeasure(b *testing.B, client *nstest.NS, ln net.Listener, dial func(netw
 				stop()
 				b.Fatalf("SubflowsOf: %v", err)
 			}
-			if aggEstablished(sfs) == 2 {
+			if aggEstablished(sfs) == subflows {
 				break
 			}
 			if time.Now().After(deadline) {
 				stop()
-				b.Fatalf("the second subflow was not established within %v; subflows: %+v", aggJoinTimeout, sfs)
+				b.Fatalf("%d of %d subflows established within %v; subflows: %+v", aggEstablished(sfs), subflows, aggJoinTimeout, sfs)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
 
 	time.Sleep(aggWarmup)
-	if twoSubflows {
+	if subflows > 0 {
 		var err error
 		if sfs, err = mptcp.SubflowsOf(tc); err != nil {
 			stop()
@@ -303,17 +318,18 @@ func aggMeasure(b *testing.B, client *nstest.NS, ln net.Listener, dial func(netw
 	n1, t1 := received.Load(), time.Now()
 	var res aggResult
 	res.mbit = float64(n1-n0) * 8 / t1.Sub(t0).Seconds() / 1e6
-	if twoSubflows {
+	if subflows > 0 {
 		end, err := mptcp.SubflowsOf(tc)
 		if err != nil {
 			stop()
 			b.Fatalf("SubflowsOf: %v", err)
 		}
-		if aggEstablished(end) != 2 || len(sfs) != 2 {
+		if aggEstablished(end) != subflows || len(sfs) != subflows || len(end) != subflows {
 			stop()
-			b.Fatalf("not two established subflows during the whole window: at its start %+v, at its end %+v", sfs, end)
+			b.Fatalf("not %d established subflows during the whole window: at its start %+v, at its end %+v", subflows, sfs, end)
 		}
-		for i := range 2 {
+		res.subflowMbit = make([]float64, subflows)
+		for i := range subflows {
 			if sfs[i].Local != end[i].Local {
 				stop()
 				b.Fatalf("the subflows changed during the window: at its start %+v, at its end %+v", sfs, end)
