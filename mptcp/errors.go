@@ -1,10 +1,6 @@
 package mptcp
 
-import (
-	"errors"
-	"fmt"
-	"syscall"
-)
+import "fmt"
 
 // sentinel is an error value that can also match a broader sentinel, so that
 // ErrFallback matches ErrNotMPTCP.
@@ -93,40 +89,6 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrUnavailable.
 func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
-
-// reasonOf classifies the errno socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)
-// failed with, using the table mptcp.dev documents.
-func reasonOf(err error) Reason {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		if errors.Is(err, errors.ErrUnsupported) {
-			return ReasonUnsupportedOS
-		}
-		return ReasonUnknown
-	}
-	switch errno {
-	case errENOPROTOOPT:
-		return ReasonDisabled
-	case errEPROTONOSUPPORT:
-		return ReasonNotBuilt
-	case errEINVAL:
-		return ReasonKernelTooOld
-	case errEPERM, errEACCES:
-		return ReasonDenied
-	}
-	return ReasonUnknown
-}
-
-// Linux errno values, spelled out because the decoders and the classification
-// above build on every GOOS and other systems number them differently.
-const (
-	errEPERM           = syscall.Errno(0x1)
-	errEACCES          = syscall.Errno(0xd)
-	errEINVAL          = syscall.Errno(0x16)
-	errENOPROTOOPT     = syscall.Errno(0x5c)
-	errEPROTONOSUPPORT = syscall.Errno(0x5d)
-	errEOPNOTSUPP      = syscall.Errno(0x5f)
-)
 
 // notMPTCPError reports an introspection call on a connection that does not
 // use MPTCP. It matches ErrFallback or ErrNotMPTCP. It keeps the errno in its

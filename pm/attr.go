@@ -64,6 +64,29 @@ func encodeLimits(ae *netlink.AttributeEncoder, u LimitsUpdate) {
 	}
 }
 
+// limitsField names the field of u whose attribute starts at offset bytes
+// into the SET_LIMITS request encodeLimits wrote, or returns "". The
+// kernel's limit maximum (8 up to 6.18) is not part of the uAPI, so a limit
+// over it is not refused before sending; the extended ack points at the
+// attribute instead, and this turns that pointer back into a field name.
+func limitsField(u LimitsUpdate, offset int) string {
+	// The netlink header (16 bytes) and the generic netlink header (4)
+	// come first; each limit is a 4-byte attribute header and a uint32.
+	const first, size = 16 + 4, 8
+	var fields []string
+	if u.AddAddrAccepted != nil {
+		fields = append(fields, "LimitsUpdate.AddAddrAccepted")
+	}
+	if u.Subflows != nil {
+		fields = append(fields, "LimitsUpdate.Subflows")
+	}
+	i := (offset - first) / size
+	if offset < first || (offset-first)%size != 0 || i >= len(fields) {
+		return ""
+	}
+	return fields[i]
+}
+
 // parseEndpointMessage parses the attributes of one GET_ADDR reply: an
 // MPTCP_PM_ATTR_ADDR nest. Other top-level attributes are ignored.
 func parseEndpointMessage(b []byte) (Endpoint, error) {

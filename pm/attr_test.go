@@ -241,3 +241,29 @@ func FuzzParseLimits(f *testing.F) {
 		}
 	})
 }
+
+func TestLimitsField(t *testing.T) {
+	one := uint32(1)
+	both := LimitsUpdate{Subflows: &one, AddAddrAccepted: &one}
+	tests := []struct {
+		u      LimitsUpdate
+		offset int
+		want   string
+	}{
+		{both, 20, "LimitsUpdate.AddAddrAccepted"},
+		{both, 28, "LimitsUpdate.Subflows"},
+		{both, 36, ""},
+		{both, 24, ""},
+		{both, 0, ""},
+		{both, -8, ""},
+		{LimitsUpdate{Subflows: &one}, 20, "LimitsUpdate.Subflows"},
+		{LimitsUpdate{AddAddrAccepted: &one}, 20, "LimitsUpdate.AddAddrAccepted"},
+		{LimitsUpdate{AddAddrAccepted: &one}, 28, ""},
+		{LimitsUpdate{}, 20, ""},
+	}
+	for _, tt := range tests {
+		if got := limitsField(tt.u, tt.offset); got != tt.want {
+			t.Errorf("limitsField(%v, %d) = %q, want %q", tt.u, tt.offset, got, tt.want)
+		}
+	}
+}

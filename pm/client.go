@@ -39,8 +39,9 @@ type Config struct {
 //
 // The zero value is not usable; create Clients with [Dial].
 type Client struct {
-	mu sync.Mutex
-	c  *client // the platform's client; nil before Dial and after Close
+	mu     sync.Mutex
+	c      *client // the platform's client; nil before Dial and after Close
+	closed bool    // Close was called, which tells it from a zero Client
 }
 
 // osClient is what client_linux.go and client_others.go implement.
@@ -83,27 +84,48 @@ func Dial(cfg *Config) (*Client, error) {
 // Close closes the Client's netlink socket. Calls after Close, Close
 // included, return an error matching net.ErrClosed.
 func (c *Client) Close() error {
+	if c == nil {
+		return errNilClient
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c == nil {
-		return errClosed
+		return c.noSocket()
 	}
 	err := c.c.Close()
 	c.c = nil
+	c.closed = true
 	return err
 }
 
 // errClosed is returned by every method of a closed Client.
 var errClosed = fmt.Errorf("pm: client closed: %w", net.ErrClosed)
 
+// errNilClient is returned by every method of a nil *Client, or of a zero
+// Client not made by Dial, instead of a panic; like a closed Client's
+// error, it matches net.ErrClosed, since neither has a socket.
+var errNilClient = fmt.Errorf("pm: nil or zero Client (make one with pm.Dial): %w", net.ErrClosed)
+
 // do runs fn with the platform client while holding the Client's lock.
 func (c *Client) do(fn func(oc osClient) error) error {
+	if c == nil {
+		return errNilClient
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c == nil {
-		return errClosed
+		return c.noSocket()
 	}
 	return fn(c.c)
+}
+
+// noSocket is the error of a Client without a socket: closed, or never
+// made by Dial. The caller holds c.mu.
+func (c *Client) noSocket() error {
+	if c.closed {
+		return errClosed
+	}
+	return errNilClient
 }
 
 // An Endpoint is one local address of the in-kernel path manager, as
@@ -315,7 +337,8 @@ func (c *Client) Limits() (Limits, error) {
 //
 // The kernel caps each limit (at 8 on Linux 6.18; newer kernels raise the
 // cap) and answers a larger value with EINVAL, changing neither limit: that
-// gives an [*Error] matching [ErrInvalid] whose Message names the cap. So
+// gives an [*Error] matching [ErrInvalid] whose Message names the cap and
+// whose Field names the limit, such as "LimitsUpdate.Subflows". So
 // that a kernel with a higher cap works, this package refuses beforehand
 // only values above 255, with a [*ValidationError]: connections count
 // subflows and addresses in 8 bits (mptcp_info), so no kernel can use more.
@@ -369,9 +392,15 @@ type Error struct {
 	Message string
 	// Err is the errno the kernel answered with, a syscall.Errno.
 	Err error
+	// Field names the request field the kernel refused, such as
+	// "LimitsUpdate.Subflows", when the kernel pointed at the attribute
+	// that carried it (as it does for a limit over its maximum); it is
+	// empty otherwise.
+	Field string
 
-	op    string // what was asked, such as "add endpoint"
-	match error  // a further target Is reports, or nil
+	op     string // what was asked, such as "add endpoint"
+	match  error  // a further target Is reports, or nil
+	offset int    // the kernel's extended-ack offset into the request, or 0
 }
 
 // Error returns the operation, the kernel's message if any, and the errno.
@@ -379,6 +408,9 @@ func (e *Error) Error() string {
 	s := "pm: "
 	if e.op != "" {
 		s += e.op + ": "
+	}
+	if e.Field != "" {
+		s += e.Field + ": "
 	}
 	if e.Message != "" {
 		s += e.Message + ": "

@@ -147,7 +147,7 @@ func kernelError(cmd uint8, flags netlink.HeaderFlags, err error) error {
 	if !ok {
 		return fmt.Errorf("pm: %s: %w", op, err)
 	}
-	e := &Error{Message: oe.Message, Err: errno, op: op}
+	e := &Error{Message: oe.Message, Err: errno, op: op, offset: oe.Offset}
 	byID := cmd == unix.MPTCP_PM_CMD_DEL_ADDR || cmd == unix.MPTCP_PM_CMD_SET_FLAGS ||
 		(cmd == unix.MPTCP_PM_CMD_GET_ADDR && flags&netlink.Dump == 0)
 	switch {
@@ -283,5 +283,10 @@ func (c *client) limits() (Limits, error) {
 func (c *client) setLimits(u LimitsUpdate) error {
 	ae := netlink.NewAttributeEncoder()
 	encodeLimits(ae, u)
-	return c.ack(unix.MPTCP_PM_CMD_SET_LIMITS, ae)
+	err := c.ack(unix.MPTCP_PM_CMD_SET_LIMITS, ae)
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = limitsField(u, e.offset)
+	}
+	return err
 }

@@ -959,15 +959,22 @@ func TestIntegrationBadInput(t *testing.T) {
 		{"fullmesh on signal", func() error { return e.c.SetEndpointFlags(2, pm.FlagFullmesh) }, []string{"ErrInvalid"}, "", syscall.EINVAL, "invalid addr flags"},
 		{"limits 256", func() error { return e.c.SetLimits(pm.LimitsUpdate{Subflows: u32p(256)}) }, []string{"ErrInvalid"}, "LimitsUpdate.Subflows", 0, "255"},
 		{"limits max uint32", func() error { return e.c.SetLimits(pm.LimitsUpdate{AddAddrAccepted: u32p(1<<32 - 1)}) }, []string{"ErrInvalid"}, "LimitsUpdate.AddAddrAccepted", 0, "255"},
-		{"limits above kernel max", func() error { return e.c.SetLimits(pm.LimitsUpdate{Subflows: u32p(200)}) }, []string{"ErrInvalid"}, "", syscall.EINVAL, "limit greater than maximum"},
+		{"limits above kernel max", func() error { return e.c.SetLimits(pm.LimitsUpdate{Subflows: u32p(200)}) }, []string{"ErrInvalid"}, "", syscall.EINVAL, "set limits: LimitsUpdate.Subflows: limit greater than maximum"},
 		{"limits one above kernel max", func() error {
 			return e.c.SetLimits(pm.LimitsUpdate{Subflows: u32p(1), AddAddrAccepted: u32p(200)})
-		}, []string{"ErrInvalid"}, "", syscall.EINVAL, "limit greater than maximum"},
+		}, []string{"ErrInvalid"}, "", syscall.EINVAL, "set limits: LimitsUpdate.AddAddrAccepted: limit greater than maximum"},
 		{"ParseFlags nobackup", func() error { _, err := pm.ParseFlags("subflow nobackup"); return err }, []string{"ErrInvalid"}, "flags", 0, "nobackup"},
 		{"closed Endpoints", func() error { _, err := closed.Endpoints(); return err }, []string{"net.ErrClosed"}, "", 0, "closed"},
 		{"closed AddEndpoint", func() error { _, err := closed.AddEndpoint(pm.Endpoint{Addr: addr("10.0.1.9")}); return err }, []string{"net.ErrClosed"}, "", 0, "closed"},
 		{"closed SetLimits", func() error { return closed.SetLimits(pm.LimitsUpdate{Subflows: u32p(0)}) }, []string{"net.ErrClosed"}, "", 0, "closed"},
 		{"closed Close", closed.Close, []string{"net.ErrClosed"}, "", 0, "closed"},
+		{"nil Client Endpoints", func() error { _, err := (*pm.Client)(nil).Endpoints(); return err }, []string{"net.ErrClosed"}, "", 0, "pm.Dial"},
+		{"nil Client Close", (*pm.Client)(nil).Close, []string{"net.ErrClosed"}, "", 0, "nil or zero Client"},
+		{"nil Client Announce", func() error {
+			return (*pm.Client)(nil).Announce(1, pm.Endpoint{ID: 1, Addr: addr("10.0.1.9"), Flags: pm.FlagSignal})
+		}, []string{"net.ErrClosed"}, "", 0, "pm.Dial"},
+		{"nil Client Subscribe", func() error { _, err := (*pm.Client)(nil).Subscribe(); return err }, []string{"net.ErrClosed"}, "", 0, "pm.Dial"},
+		{"zero Client SetLimits", func() error { return new(pm.Client).SetLimits(pm.LimitsUpdate{Subflows: u32p(1)}) }, []string{"net.ErrClosed"}, "", 0, "nil or zero Client"},
 		{"namespace path missing", dial(&pm.Config{NetNSPath: missing}), []string{"os.ErrNotExist"}, "", 0, missing},
 		{"namespace path not a namespace", dial(&pm.Config{NetNSPath: notNS}), nil, "", 0, notNS},
 		{"negative NetNS", dial(&pm.Config{NetNS: -1}), []string{"ErrInvalid"}, "Config.NetNS", 0, "descriptor"},

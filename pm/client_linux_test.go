@@ -377,6 +377,26 @@ func TestLinuxClientRequests(t *testing.T) {
 			call: func(c *Client) (any, error) { return nil, c.DeleteEndpoint(200) },
 		},
 		{
+			name: "DeleteEndpointAddr lists, then deletes by id",
+			steps: []step{
+				{cmd: getEP, flags: netlink.Dump, reply: addrsList},
+				{cmd: unix.MPTCP_PM_CMD_DEL_ADDR, flags: netlink.Acknowledge,
+					attrs: attrs(nest(attrEP, u8(aID, 3)))},
+			},
+			call: func(c *Client) (any, error) { return nil, c.DeleteEndpointAddr(ip6) },
+		},
+		{
+			name: "DeleteEndpointAddr IPv4-mapped matches IPv4",
+			steps: []step{
+				{cmd: getEP, flags: netlink.Dump, reply: addrsList},
+				{cmd: unix.MPTCP_PM_CMD_DEL_ADDR, flags: netlink.Acknowledge,
+					attrs: attrs(nest(attrEP, u8(aID, 2)))},
+			},
+			call: func(c *Client) (any, error) {
+				return nil, c.DeleteEndpointAddr(netip.AddrFrom16(ip2.As16()))
+			},
+		},
+		{
 			name: "RemoveInitialAddr IPv4",
 			steps: []step{{cmd: unix.MPTCP_PM_CMD_DEL_ADDR, flags: netlink.Acknowledge,
 				attrs: attrs(nest(attrEP, cat(v4(10, 0, 1, 1), []netlink.Attribute{u8(aID, 0)})...))}},
@@ -512,6 +532,9 @@ var methods = []method{
 	{"Endpoints", false, false, func(c *Client) error { _, err := c.Endpoints(); return err }},
 	{"DeleteEndpoint", true, false, func(c *Client) error { return c.DeleteEndpoint(1) }},
 	{"RemoveInitialAddr", true, false, func(c *Client) error { return c.RemoveInitialAddr(ip1) }},
+	// Its first request is the dump, whose "address not found" is not
+	// about an id.
+	{"DeleteEndpointAddr", false, false, func(c *Client) error { return c.DeleteEndpointAddr(ip1) }},
 	{"FlushEndpoints", false, false, func(c *Client) error { return c.FlushEndpoints() }},
 	{"SetEndpointFlags", true, false, func(c *Client) error { return c.SetEndpointFlags(1, FlagBackup) }},
 	{"Limits", false, false, func(c *Client) error { _, err := c.Limits(); return err }},

@@ -22,8 +22,9 @@ func TestFlagsString(t *testing.T) {
 		{FlagImplicit, "implicit"},
 		{FlagLaminar | FlagSubflow, "subflow laminar"},
 		{knownFlags, "signal subflow backup fullmesh implicit laminar"},
-		{FlagSignal | 0x40, "signal 0x40"},
-		{0x80000000 | 0x40, "0x80000040"},
+		{FlagSignal | 0x40, "signal rawflags 40"},
+		{0x80000000 | 0x40, "rawflags 80000040"},
+		{0x100, "rawflags 100"},
 	} {
 		if got := tt.f.String(); got != tt.want {
 			t.Errorf("Flags(%#x).String() = %q, want %q", uint32(tt.f), got, tt.want)
@@ -44,6 +45,8 @@ func TestParseFlags(t *testing.T) {
 		{"Fullmesh  SUBFLOW", FlagSubflow | FlagFullmesh},
 		{"laminar implicit", FlagLaminar | FlagImplicit},
 		{"signal 0x40", FlagSignal | 0x40},
+		{"signal rawflags 40", FlagSignal | 0x40},
+		{"RAWFLAGS 80000040", 0x80000040},
 		{"backup backup", FlagBackup},
 	} {
 		got, err := ParseFlags(tt.s)
@@ -51,7 +54,7 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("ParseFlags(%q) = %v, %v; want %v", tt.s, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"nobackup", "nofullmesh", "signals", "0x", "0x0", "0xzz", "rawflags", "1", "0x100000000"} {
+	for _, bad := range []string{"nobackup", "nofullmesh", "signals", "0x", "0x0", "0xzz", "rawflags", "rawflags zz", "rawflags 0", "rawflags 0x40", "1", "0x100000000"} {
 		_, err := ParseFlags(bad)
 		var ve *ValidationError
 		if !errors.Is(err, ErrInvalid) || !errors.As(err, &ve) || ve.Field != "flags" {

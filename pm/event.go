@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -259,7 +258,7 @@ type Event struct {
 	Interface int
 	// Error is the socket error of the subflow, such as ECONNREFUSED for a
 	// join that failed, 0 for none. The kernel sends it in 8 bits.
-	Error syscall.Errno
+	Error Errno
 	// ResetReason is the reason code of the MP_TCPRST that reset the
 	// subflow, which is only meaningful if Attrs has AttrResetReason:
 	// 0 unspecified, 1 MPTCP-specific error, 2 lack of resources,
@@ -476,7 +475,7 @@ func parseEvent(m genetlink.Message) (Event, error) {
 			case unix.MPTCP_ATTR_BACKUP:
 				e.Backup = b[0] != 0
 			case unix.MPTCP_ATTR_ERROR:
-				e.Error = syscall.Errno(b[0])
+				e.Error = Errno(b[0])
 			case unix.MPTCP_ATTR_FLAGS:
 				e.Flags = EventFlags(ne.Uint16(b))
 			case unix.MPTCP_ATTR_TIMEOUT:

@@ -1,6 +1,7 @@
 package pm
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -59,9 +60,9 @@ var flagNames = [...]struct {
 // String returns the flags as `ip mptcp endpoint show` prints them: the
 // words signal, subflow, backup, fullmesh, implicit and laminar, in that
 // order, separated by single spaces, so FlagSubflow|FlagBackup is
-// "subflow backup". Bits without a name follow as one hexadecimal number,
-// such as "signal 0x40" (iproute2 prints them as "rawflags 40"). No flags
-// give the empty string.
+// "subflow backup". Bits without a name follow as iproute2 prints them,
+// "rawflags" and one hexadecimal number of at least two digits, such as
+// "signal rawflags 40". No flags give the empty string.
 func (f Flags) String() string {
 	var words []string
 	for _, n := range flagNames {
@@ -70,14 +71,14 @@ func (f Flags) String() string {
 		}
 	}
 	if rest := f &^ knownFlags; rest != 0 {
-		words = append(words, "0x"+strconv.FormatUint(uint64(rest), 16))
+		words = append(words, fmt.Sprintf("rawflags %02x", uint32(rest)))
 	}
 	return strings.Join(words, " ")
 }
 
 // ParseFlags parses flags written as [Flags.String] writes them: flag words
-// (signal, subflow, backup, fullmesh, implicit, laminar) and hexadecimal
-// numbers starting with 0x, separated by spaces or commas (the kernel
+// (signal, subflow, backup, fullmesh, implicit, laminar), hexadecimal
+// numbers written "rawflags 40" (as iproute2 prints them) or "0x40", separated by spaces or commas (the kernel
 // selftests' pm_nl_ctl writes "signal,backup"), in any order and case. The
 // empty string is no flags. Anything else, including iproute2's change-only
 // words nobackup and nofullmesh, gives a [*ValidationError] matching
@@ -87,7 +88,13 @@ func ParseFlags(s string) (Flags, error) {
 	words := strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ' ' || r == '\t' || r == '\n'
 	})
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if strings.EqualFold(w, "rawflags") && i+1 < len(words) {
+			// iproute2 prints bits it has no name for as "rawflags XX".
+			i++
+			w = "0x" + words[i]
+		}
 		bit, ok := parseFlagWord(w)
 		if !ok {
 			return 0, &ValidationError{Field: "flags", Value: w, Reason: "not a flag word (signal, subflow, backup, fullmesh, implicit, laminar) or 0x hex number"}

@@ -272,10 +272,13 @@ func (c *Client) ConnectionEndpoints(token uint32) ([]Endpoint, error) {
 // doUserspace runs fn with the platform client while holding the Client's
 // lock, as do does for osClient.
 func (c *Client) doUserspace(fn func(uc userspaceClient) error) error {
+	if c == nil {
+		return errNilClient
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c == nil {
-		return errClosed
+		return c.noSocket()
 	}
 	return fn(c.c)
 }
