@@ -258,10 +258,23 @@ func (in *Inspector) oldSubflows(dst []Subflow) ([]Subflow, error) {
 			in.grow(int(max(th.numSubflows, ah.numSubflows)) + 2)
 			continue
 		}
+		// Why compare: the two calls are not atomic, and the arrays are
+		// paired by index, so a subflow opened or closed in between
+		// would pair one subflow's tcp_info with another's addresses.
+		if th.numSubflows != ah.numSubflows {
+			if try < maxSubflowTries-1 {
+				continue
+			}
+			return dst, errSubflowsChanged
+		}
 		return parseSubflowArrays(dst, in.tcpInfo[:tn], in.addrs[:an])
 	}
 	return dst, nil
 }
+
+// errSubflowsChanged reports that subflows kept appearing or closing
+// between the two calls of the 5.16–6.4 path; a later call can succeed.
+var errSubflowsChanged = &opError{op: "subflows", err: errors.New("the subflows changed between MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS on every try; call again")}
 
 func (in *Inspector) oldCall(fn func(uintptr)) (int, error) {
 	if err := in.control("subflows", fn); err != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -338,36 +339,54 @@ func ssAddr(ap netip.AddrPort) string {
 }
 
 func TestIntegrationFallbackServerDisabled(t *testing.T) {
-	topo := nstest.TwoHosts(t, 1)
-	topo.Server.Sysctl(t, "net.mptcp.enabled", "0")
-	var avail error
-	topo.Server.Do(func() error { avail = mptcp.Available(); return nil })
-	var ue *mptcp.UnavailableError
-	if !errors.As(avail, &ue) || ue.Reason != mptcp.ReasonDisabled {
-		t.Fatalf("Available in the server namespace: %v; want ReasonDisabled", avail)
-	}
-	ln := listenIn(t, topo.Server, &mptcp.ListenConfig{}, netip.AddrPortFrom(topo.Paths[0].B4, 0).String())
-	got := sink(ln)
-	c, err := dialIn(topo.Client, &mptcp.Dialer{}, ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.Write([]byte("hello"))
-	c.(*net.TCPConn).CloseWrite()
-	r := <-got
-	if r.err != nil || r.n != 5 {
-		t.Fatalf("server read %d bytes, %v", r.n, r.err)
-	}
-	defer r.conn.Close()
-	if st, err := mptcp.StatusOf(c.(*net.TCPConn)); st != mptcp.StatusFallback || err != nil {
-		t.Errorf("client status %v, %v; want fallback", st, err)
-	}
-	if st, err := mptcp.StatusOf(r.conn); st != mptcp.StatusTCP || err != nil {
-		t.Errorf("server status %v, %v; want tcp", st, err)
-	}
-	if _, err := mptcp.InfoOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) {
-		t.Errorf("client InfoOf: %v; want ErrFallback", err)
+	// Both families: the kernel answers MPTCP_INFO on a fallen-back socket
+	// with EOPNOTSUPP for IPv4 and ENOPROTOOPT for IPv6.
+	for _, v6 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "IPv4", true: "IPv6"}[v6], func(t *testing.T) {
+			topo := nstest.TwoHosts(t, 1)
+			topo.Server.Sysctl(t, "net.mptcp.enabled", "0")
+			var avail error
+			topo.Server.Do(func() error { avail = mptcp.Available(); return nil })
+			var ue *mptcp.UnavailableError
+			if !errors.As(avail, &ue) || ue.Reason != mptcp.ReasonDisabled {
+				t.Fatalf("Available in the server namespace: %v; want ReasonDisabled", avail)
+			}
+			srv := topo.Paths[0].B4
+			if v6 {
+				srv = topo.Paths[0].B6
+			}
+			ln := listenIn(t, topo.Server, &mptcp.ListenConfig{}, netip.AddrPortFrom(srv, 0).String())
+			got := sink(ln)
+			c, err := dialIn(topo.Client, &mptcp.Dialer{}, ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte("hello"))
+			c.(*net.TCPConn).CloseWrite()
+			r := <-got
+			if r.err != nil || r.n != 5 {
+				t.Fatalf("server read %d bytes, %v", r.n, r.err)
+			}
+			defer r.conn.Close()
+			if st, err := mptcp.StatusOf(c.(*net.TCPConn)); st != mptcp.StatusFallback || err != nil {
+				t.Errorf("client status %v, %v; want fallback", st, err)
+			}
+			if st, err := mptcp.StatusOf(r.conn); st != mptcp.StatusTCP || err != nil {
+				t.Errorf("server status %v, %v; want tcp", st, err)
+			}
+			if _, err := mptcp.InfoOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) {
+				t.Errorf("client InfoOf: %v; want ErrFallback", err)
+			}
+			if _, err := mptcp.SubflowsOf(c.(*net.TCPConn)); !errors.Is(err, mptcp.ErrFallback) {
+				t.Errorf("client SubflowsOf: %v; want ErrFallback", err)
+			}
+			// Require refuses the fallen-back connection with ErrFallback.
+			_, err = dialIn(topo.Client, &mptcp.Dialer{Policy: mptcp.Require}, ln.Addr().String())
+			if !errors.Is(err, mptcp.ErrFallback) || errors.Is(err, mptcp.ErrUnavailable) {
+				t.Errorf("Require to a server without MPTCP: %v; want ErrFallback", err)
+			}
+		})
 	}
 }
 
@@ -468,14 +487,70 @@ func TestIntegrationRefusedOnce(t *testing.T) {
 		}
 	}
 	// For comparison: the standard library's MPTCP mode retries as TCP.
+	stdlibRetries(t, topo.Client, addr, count)
+}
+
+// stdlibRetries logs how many connect attempts the standard library's
+// MPTCP mode makes for one failed dial, for comparison.
+func stdlibRetries(t *testing.T, ns *nstest.NS, addr string, count func() (uint64, uint64, uint64)) {
+	t.Helper()
 	o0, _, _ := count()
-	topo.Client.Do(func() error {
-		var d net.Dialer
+	ns.Do(func() error {
+		d := net.Dialer{Timeout: 300 * time.Millisecond}
 		d.SetMultipathTCP(true)
 		_, err := d.Dial("tcp", addr)
 		t.Logf("net.Dialer.SetMultipathTCP(true): %v", err)
 		return nil
 	})
 	o1, _, _ := count()
-	t.Logf("net.Dialer.SetMultipathTCP(true) made %d connect attempts for one refused dial", o1-o0)
+	t.Logf("net.Dialer.SetMultipathTCP(true) made %d connect attempts for one failed dial", o1-o0)
+}
+
+func TestIntegrationUnansweredOnce(t *testing.T) {
+	if _, err := exec.LookPath("iptables"); err != nil {
+		nstest.Skip(t, "iptables not installed")
+	}
+	topo := nstest.TwoHosts(t, 1)
+	// The server drops every SYN to port 9: a destination that does not
+	// answer. The rule's packet counter tells how many SYNs arrived.
+	topo.Server.MustRun(t, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9", "-j", "DROP")
+	dropped := func() uint64 {
+		out := topo.Server.MustRun(t, "iptables", "-nvxL", "INPUT")
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 2 && f[2] == "DROP" {
+				n, err := strconv.ParseUint(f[0], 10, 64)
+				if err != nil {
+					t.Fatalf("iptables counter %q: %v", f[0], err)
+				}
+				return n
+			}
+		}
+		t.Fatalf("no DROP rule in:\n%s", out)
+		return 0
+	}
+	addr := netip.AddrPortFrom(topo.Paths[0].B4, 9).String()
+	count := func() (opens, syns, _ uint64) {
+		return topo.Client.Counter(t, "TcpActiveOpens"), dropped(), 0
+	}
+	// A timeout well under the initial 1 s SYN retransmission timer, so
+	// that one attempt is exactly one SYN.
+	const timeout = 300 * time.Millisecond
+	for _, p := range []mptcp.Policy{mptcp.Prefer, mptcp.Require} {
+		o0, s0, _ := count()
+		start := time.Now()
+		_, err := dialIn(topo.Client, &mptcp.Dialer{Dialer: net.Dialer{Timeout: timeout}, Policy: p}, addr)
+		took := time.Since(start)
+		o1, s1, _ := count()
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || errors.Is(err, mptcp.ErrUnavailable) || errors.Is(err, mptcp.ErrFallback) {
+			t.Errorf("%v: %v; want the dial's own timeout", p, err)
+		}
+		if o1-o0 != 1 || s1-s0 != 1 {
+			t.Errorf("%v: %d connect attempts, %d SYNs at the server; want 1 each", p, o1-o0, s1-s0)
+		}
+		if took > 3*timeout {
+			t.Errorf("%v: the dial took %v with a %v timeout", p, took, timeout)
+		}
+	}
+	stdlibRetries(t, topo.Client, addr, count)
 }
