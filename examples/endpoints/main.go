@@ -277,12 +277,8 @@ func format(ep pm.Endpoint, ifs interfaces) string {
 		s += fmt.Sprintf(" port %d", ep.Port)
 	}
 	s += fmt.Sprintf(" id %d", ep.ID)
-	named := pm.FlagSignal | pm.FlagSubflow | pm.FlagBackup | pm.FlagFullmesh | pm.FlagImplicit | pm.FlagLaminar
-	if f := ep.Flags & named; f != 0 {
-		s += " " + f.String()
-	}
-	if raw := ep.Flags &^ named; raw != 0 {
-		s += fmt.Sprintf(" rawflags %02x", uint32(raw))
+	if ep.Flags != 0 {
+		s += " " + ep.Flags.String() // "subflow backup rawflags 40", as ip prints it
 	}
 	if ep.Interface != 0 {
 		s += " dev " + ifs.name(ep.Interface)
