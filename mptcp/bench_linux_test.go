@@ -253,3 +253,26 @@ func BenchmarkSubflows(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOneShot measures the one-shot functions, which make an
+// Inspector for each call, on a loopback MPTCP connection: their
+// allocations are the cost of not reusing one.
+func BenchmarkOneShot(b *testing.B) {
+	c, _ := benchPair(b)
+	b.Run("InfoOf", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := mptcp.InfoOf(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("StatusOf", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := mptcp.StatusOf(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -16,9 +16,12 @@ import (
 // inspector holds the per-connection buffers and the results of the calls
 // made inside syscall.RawConn.Control.
 type inspector struct {
-	// The callbacks passed to RawConn.Control, bound once in init so that a
-	// call does not allocate a closure.
-	statusFn, infoFn, fullFn, tcpInfoFn, addrsFn func(uintptr)
+	// fn is the callback passed to RawConn.Control, in.do bound once in
+	// init so that a call does not allocate a closure; call selects what
+	// it does. One bound callback instead of one per option saves the
+	// one-shot functions (InfoOf, SubflowsOf, StatusOf) four allocations.
+	fn   func(uintptr)
+	call call
 
 	fd  uintptr // valid only inside a callback
 	st  Status
@@ -39,13 +42,36 @@ type inspector struct {
 	noFullInfo bool
 }
 
+// call is what the Control callback of an Inspector does.
+type call uint8
+
+const (
+	callStatus  call = iota // doStatus
+	callInfo                // doInfo
+	callFull                // doFull
+	callTCPInfo             // doTCPInfo
+	callAddrs               // doAddrs
+)
+
 func (in *Inspector) init() error {
-	in.statusFn = in.doStatus
-	in.infoFn = in.doInfo
-	in.fullFn = in.doFull
-	in.tcpInfoFn = in.doTCPInfo
-	in.addrsFn = in.doAddrs
+	in.fn = in.do
 	return nil
+}
+
+// do runs the getsockopt calls in.call selects on fd.
+func (in *inspector) do(fd uintptr) {
+	switch in.call {
+	case callStatus:
+		in.doStatus(fd)
+	case callInfo:
+		in.doInfo(fd)
+	case callFull:
+		in.doFull(fd)
+	case callTCPInfo:
+		in.doTCPInfo(fd)
+	case callAddrs:
+		in.doAddrs(fd)
+	}
 }
 
 func (in *inspector) isMPTCP() (int, error) {
@@ -70,17 +96,18 @@ func (in *inspector) doInfo(fd uintptr) {
 	in.n, in.err = sockopt.Get(fd, unix.SOL_MPTCP, unix.MPTCP_INFO, in.infoBuf[:])
 }
 
-// control runs fn on the socket and returns the error of RawConn.Control
-// itself (a closed connection, for example).
-func (in *Inspector) control(op string, fn func(uintptr)) error {
-	if err := in.rc.Control(fn); err != nil {
+// control runs the callback c on the socket and returns the error of
+// RawConn.Control itself (a closed connection, for example).
+func (in *Inspector) control(op string, c call) error {
+	in.call = c
+	if err := in.rc.Control(in.fn); err != nil {
 		return wrapOp(op, err)
 	}
 	return nil
 }
 
 func (in *Inspector) status() (Status, error) {
-	if err := in.control("status", in.statusFn); err != nil {
+	if err := in.control("status", callStatus); err != nil {
 		return StatusUnknown, err
 	}
 	if in.err != nil {
@@ -90,7 +117,7 @@ func (in *Inspector) status() (Status, error) {
 }
 
 func (in *Inspector) info(i *Info) error {
-	if err := in.control("info", in.infoFn); err != nil {
+	if err := in.control("info", callInfo); err != nil {
 		return err
 	}
 	if in.err != nil {
@@ -107,7 +134,7 @@ func (in *Inspector) notMPTCP(op string, errno error) error {
 	if !isOptErrno(errno) {
 		return wrapOp(op, errno)
 	}
-	if err := in.control(op, in.statusFn); err != nil {
+	if err := in.control(op, callStatus); err != nil {
 		return err
 	}
 	if in.err != nil {
@@ -169,13 +196,21 @@ func (in *Inspector) errorOf(op string, err error) error {
 	return in.notMPTCP(op, err)
 }
 
-// grow sizes the subflow buffers for n subflows.
+// grow sizes the subflow buffers for n subflows. They are three parts of
+// one allocation, each starting at a multiple of 8 bytes.
 func (in *Inspector) grow(n int) {
 	in.capSubflows = n
-	in.sfInfo = make([]byte, n*sizeofSubflowInfoUser)
-	in.tcpInfo = make([]byte, unix.SizeofMPTCPSubflowData+n*tcpInfoLen)
-	in.addrs = make([]byte, unix.SizeofMPTCPSubflowData+n*unix.SizeofMPTCPSubflowAddrs)
+	a := roundUp8(n * sizeofSubflowInfoUser)
+	b := roundUp8(unix.SizeofMPTCPSubflowData + n*tcpInfoLen)
+	c := unix.SizeofMPTCPSubflowData + n*unix.SizeofMPTCPSubflowAddrs
+	buf := make([]byte, a+b+c)
+	in.sfInfo = buf[: n*sizeofSubflowInfoUser : a]
+	in.tcpInfo = buf[a : a+unix.SizeofMPTCPSubflowData+n*tcpInfoLen : a+b]
+	in.addrs = buf[a+b:]
 }
+
+// roundUp8 rounds n up to a multiple of 8.
+func roundUp8(n int) int { return (n + 7) &^ 7 }
 
 // maxSubflowTries bounds the retries when subflows appear between the
 // kernel's count and the copy; the kernel allows far fewer subflows than
@@ -197,7 +232,7 @@ func (in *Inspector) fullInfo(i *Info, dst []Subflow) ([]Subflow, error) {
 		// buffer, which the garbage collector cannot see.
 		in.pinner.Pin(&in.sfInfo[0])
 		in.pinner.Pin(&in.tcpInfo[0])
-		err := in.control("subflows", in.fullFn)
+		err := in.control("subflows", callFull)
 		in.pinner.Unpin()
 		if err != nil {
 			return dst, err
@@ -239,11 +274,11 @@ func (in *inspector) doAddrs(fd uintptr) {
 // oldSubflows reads MPTCP_TCPINFO, then MPTCP_SUBFLOW_ADDRS (5.16–6.4).
 func (in *Inspector) oldSubflows(dst []Subflow) ([]Subflow, error) {
 	for try := 0; try < maxSubflowTries; try++ {
-		tn, err := in.oldCall(in.tcpInfoFn)
+		tn, err := in.oldCall(callTCPInfo)
 		if err != nil {
 			return dst, err
 		}
-		an, err := in.oldCall(in.addrsFn)
+		an, err := in.oldCall(callAddrs)
 		if err != nil {
 			return dst, err
 		}
@@ -276,8 +311,8 @@ func (in *Inspector) oldSubflows(dst []Subflow) ([]Subflow, error) {
 // between the two calls of the 5.16–6.4 path; a later call can succeed.
 var errSubflowsChanged = &opError{op: "subflows", err: errors.New("the subflows changed between MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS on every try; call again")}
 
-func (in *Inspector) oldCall(fn func(uintptr)) (int, error) {
-	if err := in.control("subflows", fn); err != nil {
+func (in *Inspector) oldCall(c call) (int, error) {
+	if err := in.control("subflows", c); err != nil {
 		return 0, err
 	}
 	return in.n, in.err

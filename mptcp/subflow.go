@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -225,6 +226,7 @@ func parseSubflowArrays(dst []Subflow, tcp, addrs []byte) ([]Subflow, error) {
 		return dst, err
 	}
 	n := min(tEl, aEl)
+	dst = slices.Grow(dst, n)
 	for k := 0; k < n; k++ {
 		var sf Subflow
 		to := int(th.sizeSubflowData) + k*int(th.sizeUser)
@@ -316,6 +318,7 @@ func parseFullInfoArrays(dst []Subflow, h *fullInfo, sf, tcp []byte) ([]Subflow,
 	if h.sizeSfInfoKernel >= unix.SizeofMPTCPSubflowAddrs+4 && h.sizeSfInfoKernel < unix.SizeofMPTCPSubflowAddrs+8 {
 		addrOff = int(h.sizeSfInfoKernel) - unix.SizeofMPTCPSubflowAddrs
 	}
+	dst = slices.Grow(dst, n)
 	for k := 0; k < n; k++ {
 		var s Subflow
 		el := sf[k*sfStride : (k+1)*sfStride]
