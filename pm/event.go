@@ -433,7 +433,7 @@ var eventAttrSizes = [...]int{
 // be split gives an error, which matches errBadEvent.
 func parseEvent(m genetlink.Message) (Event, error) {
 	e := Event{Type: EventType(m.Header.Command)}
-	ad, err := netlink.NewAttributeDecoder(m.Data)
+	ad, err := newAttrWalker(m.Data)
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: %v: %w", errBadEvent, e.Type, err)
 	}
@@ -442,13 +442,13 @@ func parseEvent(m genetlink.Message) (Event, error) {
 		lport, rport uint16
 		serverSide   bool
 	)
-	for ad.Next() {
-		typ := ad.Type()
-		ad.Do(func(b []byte) error {
+	for ad.next() {
+		typ := ad.kind()
+		ad.do(func(b []byte) error {
 			if int(typ) >= len(eventAttrSizes) || eventAttrSizes[typ] == 0 || len(b) != eventAttrSizes[typ] {
 				e.Unknown = append(e.Unknown, netlink.Attribute{
 					Length: uint16(4 + len(b)),
-					Type:   typ | ad.TypeFlags(),
+					Type:   typ | ad.flags(),
 					Data:   append([]byte(nil), b...),
 				})
 				return nil
@@ -493,7 +493,7 @@ func parseEvent(m genetlink.Message) (Event, error) {
 			return nil
 		})
 	}
-	if err := ad.Err(); err != nil {
+	if err := ad.err; err != nil {
 		return Event{}, fmt.Errorf("%w: %v: %w", errBadEvent, e.Type, err)
 	}
 	if laddr.IsValid() || lport != 0 || e.Attrs.Has(AttrSport) {
