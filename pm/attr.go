@@ -90,7 +90,7 @@ func limitsField(u LimitsUpdate, offset int) string {
 // parseEndpointMessage parses the attributes of one GET_ADDR reply: an
 // MPTCP_PM_ATTR_ADDR nest. Other top-level attributes are ignored.
 func parseEndpointMessage(b []byte) (Endpoint, error) {
-	ad, err := netlink.NewAttributeDecoder(b)
+	ad, err := newAttrWalker(b)
 	if err != nil {
 		return Endpoint{}, err
 	}
@@ -98,17 +98,20 @@ func parseEndpointMessage(b []byte) (Endpoint, error) {
 		ep    Endpoint
 		found bool
 	)
-	for ad.Next() {
-		if ad.Type() != unix.MPTCP_PM_ATTR_ADDR {
+	for ad.next() {
+		if ad.kind() != unix.MPTCP_PM_ATTR_ADDR {
 			continue
 		}
 		found = true
-		ad.Nested(func(nad *netlink.AttributeDecoder) error {
-			ep, err = parseEndpoint(nad)
-			return err
-		})
+		nad, err := newAttrWalker(ad.data)
+		if err == nil {
+			ep, err = parseEndpoint(&nad)
+		}
+		if err != nil {
+			ad.err = err
+		}
 	}
-	if err := ad.Err(); err != nil {
+	if err := ad.err; err != nil {
 		return Endpoint{}, err
 	}
 	if !found {
@@ -119,33 +122,33 @@ func parseEndpointMessage(b []byte) (Endpoint, error) {
 
 // parseEndpoint parses the attributes of an MPTCP_PM_ATTR_ADDR nest.
 // Unknown attributes are ignored, as the kernel may add some.
-func parseEndpoint(ad *netlink.AttributeDecoder) (Endpoint, error) {
+func parseEndpoint(ad *attrWalker) (Endpoint, error) {
 	var (
 		ep     Endpoint
 		family uint16
 		a4     []byte
 		a6     []byte
 	)
-	for ad.Next() {
-		switch ad.Type() {
+	for ad.next() {
+		switch ad.kind() {
 		case unix.MPTCP_PM_ADDR_ATTR_FAMILY:
-			family = ad.Uint16()
+			family = ad.uint16()
 		case unix.MPTCP_PM_ADDR_ATTR_ID:
-			ep.ID = ad.Uint8()
+			ep.ID = ad.uint8()
 		case unix.MPTCP_PM_ADDR_ATTR_ADDR4:
-			a4 = ad.Bytes()
+			a4 = ad.data
 		case unix.MPTCP_PM_ADDR_ATTR_ADDR6:
-			a6 = ad.Bytes()
+			a6 = ad.data
 		case unix.MPTCP_PM_ADDR_ATTR_PORT:
 			// Host byte order, unlike the ports of events.
-			ep.Port = ad.Uint16()
+			ep.Port = ad.uint16()
 		case unix.MPTCP_PM_ADDR_ATTR_FLAGS:
-			ep.Flags = Flags(ad.Uint32())
+			ep.Flags = Flags(ad.uint32())
 		case unix.MPTCP_PM_ADDR_ATTR_IF_IDX:
-			ep.Interface = int(ad.Int32())
+			ep.Interface = int(int32(ad.uint32i("int32")))
 		}
 	}
-	if err := ad.Err(); err != nil {
+	if err := ad.err; err != nil {
 		return Endpoint{}, err
 	}
 	var ok bool

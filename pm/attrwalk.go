@@ -3,6 +3,7 @@ package pm
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 )
 
 // errInvalidAttribute is the error of a malformed attribute, worded as
@@ -90,4 +91,44 @@ func (w *attrWalker) do(fn func(b []byte) error) {
 	if err := fn(w.data); err != nil {
 		w.err = err
 	}
+}
+
+// uint8, uint16 and uint32 return the current attribute's data as an
+// integer in native byte order, or set the walker's error, worded as
+// netlink.AttributeDecoder words it, if its length is not the integer's.
+func (w *attrWalker) uint8() uint8 {
+	if !w.sized(1, "uint8") {
+		return 0
+	}
+	return w.data[0]
+}
+
+func (w *attrWalker) uint16() uint16 {
+	if !w.sized(2, "uint16") {
+		return 0
+	}
+	return binary.NativeEndian.Uint16(w.data)
+}
+
+func (w *attrWalker) uint32() uint32 { return w.uint32i("uint32") }
+
+// uint32i is uint32 whose error names the type name, such as "int32".
+func (w *attrWalker) uint32i(name string) uint32 {
+	if !w.sized(4, name) {
+		return 0
+	}
+	return binary.NativeEndian.Uint32(w.data)
+}
+
+// sized reports whether the walker has no error and the current data is n
+// bytes long, setting the error if not.
+func (w *attrWalker) sized(n int, name string) bool {
+	if w.err != nil {
+		return false
+	}
+	if len(w.data) != n {
+		w.err = fmt.Errorf("netlink: attribute %d is not a %s; length: %d", w.kind(), name, len(w.data))
+		return false
+	}
+	return true
 }
