@@ -32,6 +32,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -182,6 +183,9 @@ func runSuite(o options, root string, log io.Writer) ([]byte, error) {
 		cmds = append(cmds, args)
 		meta("go-test", "go "+shellJoin(args))
 	}
+	// The child's standard output and error are copied to log by two
+	// goroutines.
+	log = &lockedWriter{w: log}
 	for _, args := range cmds {
 		fmt.Fprintf(log, "perfreport: go %s\n", shellJoin(args))
 		cmd := exec.Command("go", args...)
@@ -198,6 +202,18 @@ func runSuite(o options, root string, log io.Writer) ([]byte, error) {
 		buf.Write(stdout.Bytes())
 	}
 	return buf.Bytes(), nil
+}
+
+// lockedWriter serializes the writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // moduleRoot returns the directory of the main module's go.mod.
