@@ -49,6 +49,9 @@ func main() {
 	tcp := flag.Bool("tcp", false, "with -get, use a plain TCP client")
 	flag.Parse()
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("check-server: unexpected arguments %q", flag.Args())
+	}
 	var err error
 	switch {
 	case *listen != "":

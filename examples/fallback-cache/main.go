@@ -128,6 +128,12 @@ func main() {
 	interval := flag.Duration("interval", 0, "pause between connections")
 	flag.Parse()
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("fallback-cache: unexpected arguments %q", flag.Args())
+	}
+	if *n < 1 || *interval < 0 || cache.Recheck < 0 {
+		log.Fatalf("fallback-cache: -n must be 1 or more, -interval and -recheck 0 or more")
+	}
 	if err := run(os.Stdout, *n, *interval); err != nil {
 		log.Fatalf("fallback-cache: %v", err)
 	}

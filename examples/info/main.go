@@ -67,6 +67,12 @@ func main() {
 	hold := flag.Bool("hold", false, "keep the connection open until Enter")
 	flag.Parse()
 	log.SetFlags(0)
+	if *size < 1 || *size > 1<<30 {
+		log.Fatalf("info: -size %d: want 1 to %d bytes", *size, 1<<30)
+	}
+	if flag.NArg() > 0 {
+		log.Fatalf("info: unexpected arguments %q", flag.Args())
+	}
 	if err := run(os.Stdout, *size, *hold); err != nil {
 		log.Fatalf("info: %v", err)
 	}

@@ -45,6 +45,9 @@ func main() {
 	v6 := flag.Bool("6", false, "use IPv6 loopback (::1)")
 	flag.Parse()
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("is-mptcp: unexpected arguments %q", flag.Args())
+	}
 	addr := "127.0.0.1:0"
 	if *v6 {
 		addr = "[::1]:0"

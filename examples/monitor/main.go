@@ -58,6 +58,10 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	if *buffer < 0 {
+		fmt.Fprintf(os.Stderr, "monitor: -buffer %d: want 0 (the kernel's default) or a size in bytes\n", *buffer)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Stdout, *netns, *asJSON, *buffer); err != nil {

@@ -32,12 +32,22 @@ import (
 )
 
 func main() {
-	size := flag.Int("size", 4<<20, "bytes the client sends (default 16 MiB with -two-paths)")
+	size := flag.Int("size", 4<<20, "bytes the client sends, 1 to 1 GiB; 16 MiB with -two-paths unless given")
 	addr := flag.String("addr", "127.0.0.1:0", "address the server listens on")
 	two := flag.Bool("two-paths", false, "build two hosts joined by two paths in network namespaces (needs root)")
 	rate := flag.String("rate", "50mbit", "rate of each path with -two-paths, as tc writes it")
 	flag.Parse()
 	log.SetFlags(0)
+	switch {
+	case *size < 1 || *size > 1<<30:
+		log.Fatalf("quickstart: -size %d: want 1 to %d bytes", *size, 1<<30)
+	case flag.NArg() > 0:
+		log.Fatalf("quickstart: unexpected arguments %q", flag.Args())
+	case isSet("rate") && !*two:
+		log.Fatal("quickstart: -rate needs -two-paths")
+	case isSet("addr") && *two:
+		log.Fatal("quickstart: -addr does not go with -two-paths, which uses the lab's addresses")
+	}
 	if *two {
 		n := *size
 		if !isSet("size") {

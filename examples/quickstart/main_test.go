@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -48,5 +49,37 @@ func TestQuickstartDisabled(t *testing.T) {
 	)
 	if strings.Contains(out, "MPTCP_INFO") {
 		t.Errorf("MPTCP_INFO printed for a TCP connection:\n%s", out)
+	}
+}
+
+// TestQuickstartBadFlags checks that bad command lines are refused with a
+// message naming the problem, before anything is built, and that no
+// namespace is left behind.
+func TestQuickstartBadFlags(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("MPTCP needs Linux")
+	}
+	bin := labtest.Build(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-size", "-1"}, "-size -1: want 1 to 1073741824 bytes"},
+		{[]string{"-size", "0"}, "-size 0: want 1"},
+		{[]string{"-size", "99999999999999"}, "want 1 to 1073741824"},
+		{[]string{"-two-paths", "-size", "-1"}, "-size -1: want 1"},
+		{[]string{"extra"}, `unexpected arguments ["extra"]`},
+		{[]string{"-rate", "1mbit"}, "-rate needs -two-paths"},
+		{[]string{"-two-paths", "-addr", "10.0.0.1:0"}, "-addr does not go with -two-paths"},
+		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
+	} {
+		r := labtest.Run(t, bin, tt.args...)
+		if r.Code == 0 || !strings.Contains(r.Stderr, tt.want) || strings.Contains(r.Stderr, "panic") {
+			t.Errorf("%q: want a failure saying %q\n%v", tt.args, tt.want, r)
+		}
+		// The two-path mode names its namespaces after its pid.
+		if left := labtest.Run(t, "ip", "netns", "list").Stdout; strings.Contains(left, fmt.Sprintf("-%d-", r.Pid)) {
+			t.Errorf("%q left namespaces behind:\n%s", tt.args, left)
+		}
 	}
 }

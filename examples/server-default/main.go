@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -28,7 +29,11 @@ import (
 )
 
 func main() {
+	flag.Parse() // no flags, but -h gets a usage line
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("server-default: unexpected arguments %q", flag.Args())
+	}
 	if err := run(os.Stdout); err != nil {
 		log.Fatalf("server-default: %v", err)
 	}

@@ -29,6 +29,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -50,7 +51,11 @@ var errnoNames = map[syscall.Errno]string{
 }
 
 func main() {
+	flag.Parse() // no flags, but -h gets a usage line
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("socket: unexpected arguments %q", flag.Args())
+	}
 	if err := run(os.Stdout); err != nil {
 		log.Fatalf("socket: %v", err)
 	}

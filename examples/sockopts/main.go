@@ -23,12 +23,17 @@
 package main
 
 import (
+	"flag"
 	"log"
 	"os"
 )
 
 func main() {
+	flag.Parse() // no flags, but -h gets a usage line
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("sockopts: unexpected arguments %q", flag.Args())
+	}
 	if err := run(os.Stdout); err != nil {
 		log.Fatalf("sockopts: %v", err)
 	}

@@ -42,6 +42,9 @@ func main() {
 	serverTCP := flag.Bool("server-tcp", false, "the server calls SetMultipathTCP(false)")
 	flag.Parse()
 	log.SetFlags(0)
+	if flag.NArg() > 0 {
+		log.Fatalf("stdlib: unexpected arguments %q", flag.Args())
+	}
 	if err := run(os.Stdout, !*serverTCP); err != nil {
 		log.Fatalf("stdlib: %v", err)
 	}

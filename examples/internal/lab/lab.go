@@ -56,18 +56,45 @@ type Lab struct {
 // namespaces again. If building the Lab, body or the removal failed, it
 // prints the error on stderr and exits with status 1.
 func Main(prefix string, size int, body func(l *Lab, size int) error) {
-	n := flag.Int("size", size, "bytes the client sends")
+	n := flag.Int("size", size, "bytes the client sends, 1 to 1 GiB")
 	rate := flag.String("rate", "40mbit", "rate of each path, as tc writes it")
 	flag.Parse()
+	if err := CheckArgs(*n); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+		os.Exit(2)
+	}
 	l, err := start(os.Stdout, prefix, *rate)
 	if err == nil {
+		// Deferred, so that a panic in body still removes the namespaces.
+		closed := false
+		defer func() {
+			if !closed {
+				l.close()
+			}
+		}()
 		err = body(l, *n)
+		closed = true
 		err = errors.Join(err, l.close())
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		os.Exit(1)
 	}
+}
+
+// MaxSize is the most bytes an example sends: the data is held in memory.
+const MaxSize = 1 << 30
+
+// CheckArgs checks a -size value and that flag.Parse left no arguments,
+// which no example takes.
+func CheckArgs(size int) error {
+	if size < 1 || size > MaxSize {
+		return fmt.Errorf("-size %d: want 1 to %d bytes", size, MaxSize)
+	}
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	return nil
 }
 
 // start builds a Lab of two paths, each shaped to rate, and prints what it
