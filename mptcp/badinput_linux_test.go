@@ -243,7 +243,16 @@ func TestBadInput(t *testing.T) {
 		{name: "InfoOf(plain TCP listener)", call: infoOf(plainTCPLn), is: []error{mptcp.ErrNotMPTCP}, isNot: []error{mptcp.ErrFallback, errors.ErrUnsupported}, sub: "mptcp: info: connection does not use MPTCP (tcp)"},
 		{name: "SubflowsOf(plain TCP listener)", call: subflowsOf(plainTCPLn), is: []error{mptcp.ErrNotMPTCP}, isNot: []error{mptcp.ErrFallback, errors.ErrUnsupported}, sub: "mptcp: subflows: connection does not use MPTCP (tcp)"},
 		{name: "StatusOf(MPTCP listener)", call: status(mpTCPLn)},
-		{name: "InfoOf(MPTCP listener)", call: infoOf(mpTCPLn)},
+		{name: "InfoOf(MPTCP listener)", call: infoOf(mpTCPLn), isNot: []error{mptcp.ErrNotMPTCP, errors.ErrUnsupported}, sub: "mptcp: the socket is a listener, which has no MPTCP connection to inspect"},
+		{name: "SubflowsOf(MPTCP listener)", call: subflowsOf(mpTCPLn), isNot: []error{mptcp.ErrNotMPTCP, errors.ErrUnsupported}, sub: "mptcp: the socket is a listener"},
+		{name: "Inspector.Snapshot(MPTCP listener)", call: func() error {
+			in, err := mptcp.NewInspector(mpTCPLn)
+			if err != nil {
+				return err
+			}
+			_, err = in.Snapshot(&info, nil)
+			return err
+		}, sub: "mptcp: the socket is a listener"},
 		{name: "InfoOf(plain TCP conn)", call: infoOf(plainTCP), is: []error{mptcp.ErrNotMPTCP}, isNot: []error{mptcp.ErrFallback, errors.ErrUnsupported}, sub: "mptcp: info: connection does not use MPTCP (tcp)"},
 		{name: "SubflowsOf(plain TCP conn)", call: subflowsOf(plainTCP), is: []error{mptcp.ErrNotMPTCP}, isNot: []error{mptcp.ErrFallback, errors.ErrUnsupported}, sub: "mptcp: subflows: connection does not use MPTCP (tcp)"},
 		// Closed before and after NewInspector.

@@ -64,7 +64,8 @@ func (in *Inspector) Status() (Status, error) {
 // kernel does not return is reported absent by i.Has. When the connection
 // does not use MPTCP the error matches ErrNotMPTCP, and ErrFallback too if
 // it fell back; on kernels before 5.16, which lack the option, it matches
-// errors.ErrUnsupported.
+// errors.ErrUnsupported. On a listening socket, which Status reports as
+// MPTCP when it accepts MPTCP, Info returns an error saying so.
 func (in *Inspector) Info(i *Info) error {
 	if in == nil || in.rc == nil {
 		return errZeroInspector
@@ -72,7 +73,33 @@ func (in *Inspector) Info(i *Info) error {
 	if i == nil {
 		return errors.New("mptcp: Inspector.Info called with a nil *Info")
 	}
-	return in.info(i)
+	if err := in.info(i); err != nil {
+		return err
+	}
+	// Why: the kernel answers MPTCP_INFO on a listener with every field
+	// zero. A connection's token is almost never 0, so only then is the
+	// socket asked whether it listens.
+	if i.Token == 0 && in.listening() {
+		*i = Info{}
+		return errListener
+	}
+	return nil
+}
+
+// errListener is the error of Info and Subflows on a listening socket.
+var errListener = errors.New("mptcp: the socket is a listener, which has no MPTCP connection to inspect (inspect the connections it accepts)")
+
+// snapshotOf is snapshot, refusing a listener: the kernel reports one
+// "subflow" in the LISTEN state for it.
+func (in *Inspector) snapshotOf(i *Info, dst []Subflow) ([]Subflow, error) {
+	out, err := in.snapshot(i, dst)
+	if err == nil && len(out) == 1 && out[0].State == TCPListen && in.listening() {
+		if i != nil {
+			*i = Info{}
+		}
+		return out[:0], errListener
+	}
+	return out, err
 }
 
 // Subflows appends one Subflow per subflow of the connection to dst[:0] and
@@ -84,7 +111,7 @@ func (in *Inspector) Subflows(dst []Subflow) ([]Subflow, error) {
 	if in == nil || in.rc == nil {
 		return dst[:0], errZeroInspector
 	}
-	return in.snapshot(nil, dst[:0])
+	return in.snapshotOf(nil, dst[:0])
 }
 
 // Snapshot is Subflows that also fills i, when not nil, with the
@@ -94,7 +121,7 @@ func (in *Inspector) Snapshot(i *Info, dst []Subflow) ([]Subflow, error) {
 	if in == nil || in.rc == nil {
 		return dst[:0], errZeroInspector
 	}
-	return in.snapshot(i, dst[:0])
+	return in.snapshotOf(i, dst[:0])
 }
 
 // StatusOf reports whether c uses MPTCP now, fell back to TCP, or was plain

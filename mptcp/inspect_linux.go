@@ -46,11 +46,12 @@ type inspector struct {
 type call uint8
 
 const (
-	callStatus  call = iota // doStatus
-	callInfo                // doInfo
-	callFull                // doFull
-	callTCPInfo             // doTCPInfo
-	callAddrs               // doAddrs
+	callStatus     call = iota // doStatus
+	callInfo                   // doInfo
+	callFull                   // doFull
+	callTCPInfo                // doTCPInfo
+	callAddrs                  // doAddrs
+	callAcceptConn             // doAcceptConn
 )
 
 func (in *Inspector) init() error {
@@ -71,6 +72,8 @@ func (in *inspector) do(fd uintptr) {
 		in.doTCPInfo(fd)
 	case callAddrs:
 		in.doAddrs(fd)
+	case callAcceptConn:
+		in.n, in.err = sockopt.GetInt(fd, xunix.SOL_SOCKET, xunix.SO_ACCEPTCONN)
 	}
 }
 
@@ -104,6 +107,14 @@ func (in *Inspector) control(op string, c call) error {
 		return wrapOp(op, err)
 	}
 	return nil
+}
+
+// listening reports whether the socket is a listener (SO_ACCEPTCONN).
+func (in *Inspector) listening() bool {
+	if in.control("inspect", callAcceptConn) != nil {
+		return false
+	}
+	return in.err == nil && in.n == 1
 }
 
 func (in *Inspector) status() (Status, error) {

@@ -20,3 +20,5 @@ func (in *Inspector) info(*Info) error        { return errIntrospection }
 func (in *Inspector) snapshot(_ *Info, dst []Subflow) ([]Subflow, error) {
 	return dst, errIntrospection
 }
+
+func (in *Inspector) listening() bool { return false }

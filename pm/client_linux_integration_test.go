@@ -974,6 +974,16 @@ func TestIntegrationBadInput(t *testing.T) {
 			return (*pm.Client)(nil).Announce(1, pm.Endpoint{ID: 1, Addr: addr("10.0.1.9"), Flags: pm.FlagSignal})
 		}, []string{"net.ErrClosed"}, "", 0, "pm.Dial"},
 		{"nil Client Subscribe", func() error { _, err := (*pm.Client)(nil).Subscribe(); return err }, []string{"net.ErrClosed"}, "", 0, "pm.Dial"},
+		{"Receive nil context", func() error {
+			sub, err := e.c.Subscribe()
+			if err != nil {
+				return fmt.Errorf("Subscribe: %w", err)
+			}
+			defer sub.Close()
+			//lint:ignore SA1012 a nil context is the bad input under test
+			_, err = sub.Receive(nil) //nolint:staticcheck
+			return err
+		}, nil, "", 0, "nil context"},
 		{"zero Client SetLimits", func() error { return new(pm.Client).SetLimits(pm.LimitsUpdate{Subflows: u32p(1)}) }, []string{"net.ErrClosed"}, "", 0, "nil or zero Client"},
 		{"namespace path missing", dial(&pm.Config{NetNSPath: missing}), []string{"os.ErrNotExist"}, "", 0, missing},
 		{"namespace path not a namespace", dial(&pm.Config{NetNSPath: notNS}), nil, "", 0, notNS},

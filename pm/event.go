@@ -611,6 +611,7 @@ func (c *Client) Subscribe() (*Subscription, error) {
 // [ErrEventsLost]. A message that is not a valid event gives an error
 // describing it. After any of these errors, except net.ErrClosed, the
 // Subscription goes on working: the next Receive returns the next event.
+// A nil ctx gives an error instead of a panic.
 //
 // The kernel sends each event in a datagram of its own, which one read
 // takes; should a datagram carry several events, the following calls
@@ -619,8 +620,15 @@ func (s *Subscription) Receive(ctx context.Context) (Event, error) {
 	if s == nil || s.s == nil {
 		return Event{}, errSubscriptionClosed
 	}
+	if ctx == nil {
+		return Event{}, errNilContext
+	}
 	return s.s.receive(ctx)
 }
+
+// errNilContext is Receive's error for a nil ctx, where the standard
+// library would panic.
+var errNilContext = errors.New("pm: Receive: nil context (use context.Background())")
 
 // Events returns an iterator over the events Receive returns. An error
 // matching [ErrEventsLost], or one of a message that is not a valid event,
