@@ -142,7 +142,9 @@ type Endpoint struct {
 	// must be a local address.
 	Port uint16
 	// Interface is the index of the network interface subflows from this
-	// endpoint are bound to, 0 for none.
+	// endpoint are bound to, 0 for none. The kernel does not check that
+	// the interface exists (iproute2 looks names up before sending), and
+	// neither does this package: a Client may serve another namespace.
 	Interface int
 	// Flags say how the path manager uses the endpoint.
 	Flags Flags
