@@ -60,7 +60,7 @@ func BenchmarkFailover(b *testing.B) {
 		p.Shape(b, failureRate)
 	}
 	p1, p2 := topo.Paths[0], topo.Paths[1]
-	failoverEndpoint(b, topo, p2)
+	clientEndpoint(b, topo, p2, pm.FlagSubflow|pm.FlagBackup)
 	var ln net.Listener
 	if err := topo.Server.Do(func() (err error) {
 		ln, err = (&mptcp.ListenConfig{Policy: mptcp.Require}).Listen(context.Background(), "tcp", netip.AddrPortFrom(p1.B4, 0).String())
@@ -93,40 +93,6 @@ func BenchmarkFailover(b *testing.B) {
 func failoverMedian(v []float64) float64 {
 	slices.Sort(v)
 	return v[len(v)/2]
-}
-
-// failoverEndpoint sets the limits of both hosts to 2 subflows and gives
-// the client a subflow endpoint with the backup flag on p's address, bound
-// to p's interface.
-func failoverEndpoint(tb testing.TB, topo *nstest.Topology, p *nstest.Path) {
-	tb.Helper()
-	two := uint32(2)
-	for _, ns := range []*nstest.NS{topo.Server, topo.Client} {
-		c, err := pm.Dial(&pm.Config{NetNSPath: "/run/netns/" + ns.Name})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer c.Close()
-		if err := c.SetLimits(pm.LimitsUpdate{Subflows: &two, AddAddrAccepted: &two}); err != nil {
-			tb.Fatal(err)
-		}
-		if ns != topo.Client {
-			continue
-		}
-		var ifindex int
-		if err := ns.Do(func() error {
-			ifi, err := net.InterfaceByName(p.IfA)
-			if err == nil {
-				ifindex = ifi.Index
-			}
-			return err
-		}); err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := c.AddEndpoint(pm.Endpoint{Addr: p.A4, Interface: ifindex, Flags: pm.FlagSubflow | pm.FlagBackup}); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }
 
 // failoverResult is what one round of BenchmarkFailover measured.

@@ -37,9 +37,9 @@ const failureRate = "100mbit"
 const transferTimeout = 30 * time.Second
 
 // clientEndpoint sets the limits on both hosts to 2 subflows and 2 accepted
-// addresses and gives the client an endpoint for addr on path 2's device
-// with flags. It returns the endpoint's id.
-func clientEndpoint(t *testing.T, topo *nstest.Topology, addr netip.Addr, flags pm.Flags) uint8 {
+// addresses and gives the client an endpoint with flags for p's client
+// address, bound to p's device. It returns the endpoint's id.
+func clientEndpoint(t testing.TB, topo *nstest.Topology, p *nstest.Path, flags pm.Flags) uint8 {
 	t.Helper()
 	two := uint32(2)
 	var id uint8
@@ -57,7 +57,7 @@ func clientEndpoint(t *testing.T, topo *nstest.Topology, addr netip.Addr, flags 
 		}
 		var ifindex int
 		if err := ns.Do(func() error {
-			ifi, err := net.InterfaceByName(topo.Paths[1].IfA)
+			ifi, err := net.InterfaceByName(p.IfA)
 			if err == nil {
 				ifindex = ifi.Index
 			}
@@ -65,7 +65,7 @@ func clientEndpoint(t *testing.T, topo *nstest.Topology, addr netip.Addr, flags 
 		}); err != nil {
 			t.Fatal(err)
 		}
-		ep, err := c.AddEndpoint(pm.Endpoint{Addr: addr, Interface: ifindex, Flags: flags})
+		ep, err := c.AddEndpoint(pm.Endpoint{Addr: p.A4, Interface: ifindex, Flags: flags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestIntegrationFailurePathCut(t *testing.T) {
 	for _, cut := range []int{2, 1} {
 		t.Run(fmt.Sprintf("path%d", cut), func(t *testing.T) {
 			topo := shapedTwoPaths(t)
-			clientEndpoint(t, topo, topo.Paths[1].A4, pm.FlagSubflow)
+			clientEndpoint(t, topo, topo.Paths[1], pm.FlagSubflow)
 			tr := startTransfer(t, topo, &mptcp.ListenConfig{Policy: mptcp.Require}, topo.Paths[0].B4, failureSize, 2)
 			tr.waitReceived(t, failureSize/3)
 			p := topo.Paths[cut-1]
@@ -256,7 +256,7 @@ func TestIntegrationFailurePathCut(t *testing.T) {
 
 func TestIntegrationFailureEndpointDeleted(t *testing.T) {
 	topo := shapedTwoPaths(t)
-	id := clientEndpoint(t, topo, topo.Paths[1].A4, pm.FlagSubflow)
+	id := clientEndpoint(t, topo, topo.Paths[1], pm.FlagSubflow)
 	tr := startTransfer(t, topo, &mptcp.ListenConfig{Policy: mptcp.Require}, topo.Paths[0].B4, failureSize, 2)
 	tr.waitReceived(t, failureSize/3)
 	c, err := pm.Dial(&pm.Config{NetNSPath: "/run/netns/" + topo.Client.Name})
@@ -289,7 +289,7 @@ func TestIntegrationFailureEndpointDeleted(t *testing.T) {
 
 func TestIntegrationFailureBackupTakeover(t *testing.T) {
 	topo := shapedTwoPaths(t)
-	clientEndpoint(t, topo, topo.Paths[1].A4, pm.FlagSubflow|pm.FlagBackup)
+	clientEndpoint(t, topo, topo.Paths[1], pm.FlagSubflow|pm.FlagBackup)
 	tr := startTransfer(t, topo, &mptcp.ListenConfig{Policy: mptcp.Require}, topo.Paths[0].B4, failureSize, 2)
 	tr.waitReceived(t, failureSize/3)
 	cut := time.Now()
@@ -376,7 +376,7 @@ func settledGoroutines(limit int) int {
 
 func TestIntegrationFailurePeerKilled(t *testing.T) {
 	topo := shapedTwoPaths(t)
-	clientEndpoint(t, topo, topo.Paths[1].A4, pm.FlagSubflow)
+	clientEndpoint(t, topo, topo.Paths[1], pm.FlagSubflow)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
