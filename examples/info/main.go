@@ -4,6 +4,7 @@
 //
 //	go run ./examples/info
 //	go run ./examples/info -hold    # then, in another shell: ss -Mtin
+//	go run ./examples/info -hold -look 'ss -Mtin'
 //
 // It opens an MPTCP connection on loopback, sends -size bytes from the
 // client to the server, waits until the server has read them all, and reads
@@ -14,7 +15,8 @@
 // a field is among them, so a field this kernel lacks is listed as missing
 // instead of printed as 0. With -hold the connection stays open until Enter
 // (or the end of standard input), for a look with `ss -Mtin`, which shows
-// the same token and counters. It needs no privileges.
+// the same token and counters; -look CMD runs CMD with sh then instead of
+// waiting for Enter, and ends when CMD does. It needs no privileges.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/multipath-dev/go/mptcp"
@@ -65,6 +68,7 @@ var groups = []group{
 func main() {
 	size := flag.Int("size", 1<<20, "bytes the client sends")
 	hold := flag.Bool("hold", false, "keep the connection open until Enter")
+	look := flag.String("look", "", "with -hold: run `CMD` with sh while the connection is held, then end")
 	flag.Parse()
 	log.SetFlags(0)
 	if *size < 1 || *size > 1<<30 {
@@ -73,12 +77,12 @@ func main() {
 	if flag.NArg() > 0 {
 		log.Fatalf("info: unexpected arguments %q", flag.Args())
 	}
-	if err := run(os.Stdout, *size, *hold); err != nil {
+	if err := run(os.Stdout, *size, *hold, *look); err != nil {
 		log.Fatalf("info: %v", err)
 	}
 }
 
-func run(w io.Writer, size int, hold bool) error {
+func run(w io.Writer, size int, hold bool, look string) error {
 	ln, err := (&mptcp.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -135,6 +139,14 @@ func run(w io.Writer, size int, hold bool) error {
 
 	if hold {
 		fmt.Fprintln(w, "holding the connection: look with `ss -Mtin`; Enter ends")
+		if look != "" {
+			cmd := exec.Command("sh", "-c", look)
+			cmd.Stdout, cmd.Stderr = w, w
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("-look %q: %w", look, err)
+			}
+			return nil
+		}
 		bufio.NewReader(os.Stdin).ReadString('\n')
 	}
 	return nil

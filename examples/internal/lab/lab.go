@@ -46,18 +46,20 @@ type Lab struct {
 	ctx   context.Context
 	stop  context.CancelFunc
 	conns []*Conn
+	look  string // the -look command, run by Hold
 }
 
 // Main is the main function of a scenario example. It parses the command
-// line, with the flags -size (bytes to send, default size) and -rate (of
-// each path, default 40mbit) besides those the example defined, builds a Lab
-// whose namespaces are named "<prefix><pid>-<counter>" (removing those a
-// killed run left), runs body in it with the -size value, and removes the
+// line, with the flags -size (bytes to send, default size), -rate (of each
+// path, default 40mbit) and -look (see Hold) besides those the example
+// defined, builds a Lab whose namespaces are named
+// "<prefix><pid>-<counter>" (removing those a killed run left), runs body in it with the -size value, and removes the
 // namespaces again. If building the Lab, body or the removal failed, it
 // prints the error on stderr and exits with status 1.
 func Main(prefix string, size int, body func(l *Lab, size int) error) {
 	n := flag.Int("size", size, "bytes the client sends, 1 to 1 GiB")
 	rate := flag.String("rate", "40mbit", "rate of each path, as tc writes it")
+	look := flag.String("look", "", "with -hold: run `CMD` with sh in the client's namespace while the connection is held, then end")
 	flag.Parse()
 	if err := CheckArgs(*n); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
@@ -65,6 +67,7 @@ func Main(prefix string, size int, body func(l *Lab, size int) error) {
 	}
 	l, err := start(os.Stdout, prefix, *rate)
 	if err == nil {
+		l.look = *look
 		// Deferred, so that a panic in body still removes the namespaces.
 		closed := false
 		defer func() {
