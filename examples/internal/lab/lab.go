@@ -53,9 +53,10 @@ type Lab struct {
 // line, with the flags -size (bytes to send, default size), -rate (of each
 // path, default 40mbit) and -look (see Hold) besides those the example
 // defined, builds a Lab whose namespaces are named
-// "<prefix><pid>-<counter>" (removing those a killed run left), runs body in it with the -size value, and removes the
-// namespaces again. If building the Lab, body or the removal failed, it
-// prints the error on stderr and exits with status 1.
+// "<prefix><pid>-<counter>" (removing those a killed run left), runs body
+// in it with the -size value, and removes the namespaces again. If building
+// the Lab, body or the removal failed, it prints the error on stderr and
+// exits with status 1.
 func Main(prefix string, size int, body func(l *Lab, size int) error) {
 	n := flag.Int("size", size, "bytes the client sends, 1 to 1 GiB")
 	rate := flag.String("rate", "40mbit", "rate of each path, as tc writes it")
