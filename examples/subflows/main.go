@@ -4,6 +4,7 @@
 //
 //	sudo go run ./examples/subflows
 //	sudo go run ./examples/subflows -hold   # and compare with ss -Mtin
+//	sudo go run ./examples/subflows -older  # the two calls of Linux 5.16-6.4
 //
 // It builds a client and a server network namespace joined by two paths,
 // gives the client a subflow endpoint on path 2 and both hosts a limit of
@@ -19,7 +20,9 @@
 // it combines MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS, two calls between
 // which subflows may come or go, and the subflow ids read 0; the package
 // has no switch to force that path, so this example says which one the
-// kernel allowed instead.
+// kernel allowed. With -older it makes those two calls itself, with raw
+// getsockopt calls through golang.org/x/sys/unix, on any kernel that has
+// them (5.16 and later), and prints what they give: no subflow ids.
 package main
 
 import (
@@ -41,6 +44,7 @@ const labPrefix = "mptcpex-sfl-"
 
 func main() {
 	hold := flag.Bool("hold", false, "keep the connection open until Enter, to compare with ss -Mtin")
+	older := flag.Bool("older", false, "read the subflows with MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS, raw getsockopt calls")
 	lab.Main(labPrefix, 2<<20, func(l *lab.Lab, size int) error {
 		c, err := twoSubflows(l, size)
 		if err != nil {
@@ -50,6 +54,10 @@ func main() {
 			name string
 			conn *net.TCPConn
 		}{{"client", c.Client}, {"server", c.Server}} {
+			list := list
+			if *older {
+				list = listOlder
+			}
 			if err := list(end.name, end.conn); err != nil {
 				return err
 			}

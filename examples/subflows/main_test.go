@@ -23,19 +23,21 @@ type listed struct {
 
 var (
 	endLine = regexp.MustCompile(`^(client|server): (\d+) subflows, token ([0-9a-f]{8}), from (.*)$`)
-	sfLine  = regexp.MustCompile(`^  id (\d+): (\S+) -> (\S+) (\S+), rtt (\S+), sent (\d+) B, acked (\d+) B, received (\d+) B, retransmitted (\d+) B$`)
+	sfLine  = regexp.MustCompile(`^  (?:id (\d+)|#\d+): (\S+) -> (\S+) (\S+), rtt (\S+), sent (\d+) B, acked (\d+) B, received (\d+) B, retransmitted (\d+) B$`)
 )
 
-// parse returns the subflows printed for each end and the token of each.
-func parse(t *testing.T, out string) (map[string][]listed, map[string]string) {
+// parse returns the subflows printed for each end and the token of each;
+// each end's line must say the subflows came from the call from names. A
+// subflow printed without an id (the older calls) gets id 0.
+func parse(t *testing.T, out, from string) (map[string][]listed, map[string]string) {
 	t.Helper()
 	sfs, tokens := map[string][]listed{}, map[string]string{}
 	end := ""
 	for _, line := range strings.Split(out, "\n") {
 		if m := endLine.FindStringSubmatch(line); m != nil {
 			end, tokens[m[1]] = m[1], m[3]
-			if !strings.HasPrefix(m[4], "MPTCP_FULL_INFO") {
-				t.Errorf("%s read with %s, want MPTCP_FULL_INFO on this kernel", end, m[4])
+			if !strings.HasPrefix(m[4], from) {
+				t.Errorf("%s read with %s, want %s", end, m[4], from)
 			}
 			continue
 		}
@@ -45,7 +47,9 @@ func parse(t *testing.T, out string) (map[string][]listed, map[string]string) {
 		}
 		var sf listed
 		var errs [9]error
-		sf.id, errs[0] = strconv.Atoi(m[1])
+		if m[1] != "" {
+			sf.id, errs[0] = strconv.Atoi(m[1])
+		}
 		sf.local, errs[1] = netip.ParseAddrPort(m[2])
 		sf.remote, errs[2] = netip.ParseAddrPort(m[3])
 		sf.state = m[4]
@@ -130,7 +134,30 @@ func compare(t *testing.T, end string, socks []labtest.SSSocket, out string, sfs
 // two subflows, ids 1 and 2, the second from the client's path-2 address.
 func TestSubflows(t *testing.T) {
 	nstest.Require(t)
-	p := labtest.Start(t, labtest.Build(t), "-hold")
+	sfs := held(t, "MPTCP_FULL_INFO")
+	for _, end := range []string{"client", "server"} {
+		for i, sf := range sfs[end] {
+			if sf.id != i+1 {
+				t.Errorf("%s: subflow %d has id %d", end, i+1, sf.id)
+			}
+		}
+	}
+}
+
+// TestSubflowsOlder does the same with -older, where the example reads the
+// subflows with its own MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS calls: ss
+// must agree with them too.
+func TestSubflowsOlder(t *testing.T) {
+	nstest.Require(t)
+	held(t, "MPTCP_TCPINFO + MPTCP_SUBFLOW_ADDRS, two raw getsockopt calls", "-older")
+}
+
+// held runs the example with -hold and args, checks that each end's
+// subflows were read with the call from names and agree with what ss
+// shows in its namespace, and returns them.
+func held(t *testing.T, from string, args ...string) map[string][]listed {
+	t.Helper()
+	p := labtest.Start(t, labtest.Build(t), append([]string{"-hold"}, args...)...)
 	names := regexp.MustCompile(`^namespaces: client (\S+), server (\S+)$`).FindStringSubmatch(p.WaitLine("namespaces: "))
 	if names == nil {
 		t.Fatal("no namespace line")
@@ -146,15 +173,10 @@ func TestSubflows(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("subflows failed\n%v", r)
 	}
-	sfs, tokens := parse(t, r.Stdout)
+	sfs, tokens := parse(t, r.Stdout, from)
 	for _, end := range []string{"client", "server"} {
 		if len(sfs[end]) != 2 {
 			t.Fatalf("%s: %d subflows listed, want 2\n%s", end, len(sfs[end]), r.Stdout)
-		}
-		for i, sf := range sfs[end] {
-			if sf.id != i+1 {
-				t.Errorf("%s: subflow %d has id %d", end, i+1, sf.id)
-			}
 		}
 	}
 	if a := sfs["client"][1].local.Addr(); a != netip.MustParseAddr("198.18.2.1") {
@@ -166,4 +188,5 @@ func TestSubflows(t *testing.T) {
 	if left := labtest.Namespaces(t, labPrefix, r.Pid); len(left) != 0 {
 		t.Errorf("namespaces left behind: %v", left)
 	}
+	return sfs
 }
