@@ -3,6 +3,7 @@
 // path is cut in the middle of a transfer, which then completes intact.
 //
 //	sudo go run ./examples/backup
+//	sudo go run ./examples/backup -hold    # look with ss -Mtin before the cut
 //
 // It builds a client and a server network namespace joined by two paths of
 // equal rate, gives the client an endpoint for its path-2 address with the
@@ -11,12 +12,15 @@
 // one MPTCP connection, prints the bytes each subflow carried so far, cuts
 // path 1 (both ends down) once half the data is written, and prints how long
 // the backup subflow took to carry the data (256 KiB acknowledged) and the
-// bytes each subflow sent after the cut. -size and -rate set the bytes sent
-// and the rate of each path. It removes the namespaces when it ends, also on
+// bytes each subflow sent after the cut. With -hold it keeps the connection
+// open just before the cut, until Enter or Ctrl-C, and prints the `ss`
+// command that shows the backup subflow (with -look it runs a command there
+// instead). -size and -rate set the bytes sent and the rate of each path. It removes the namespaces when it ends, also on
 // Ctrl-C. It needs root.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"net/netip"
 	"time"
@@ -35,6 +39,7 @@ const labPrefix = "mptcpex-bk-"
 const takenOver = 256 << 10
 
 func main() {
+	hold := flag.Bool("hold", false, "before the cut, keep the connection open until Enter or Ctrl-C")
 	lab.Main(labPrefix, 8<<20, func(l *lab.Lab, size int) error {
 		if err := l.SetLimits(1, 0, l.Client, l.Server); err != nil {
 			return err
@@ -61,6 +66,9 @@ func main() {
 			fmt.Printf("before the cut, after writing %d bytes:\n", written)
 			if atCut, cutErr = l.PrintSubflows(c); cutErr != nil {
 				return
+			}
+			if *hold {
+				l.Hold(l.Client)
 			}
 			if cutErr = l.Paths[0].Cut(); cutErr == nil {
 				fmt.Println("cut path 1")
