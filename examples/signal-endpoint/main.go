@@ -17,8 +17,10 @@
 // namespace, the client ignores the announcement and keeps one subflow: the
 // common pitfall. The join goes to the announced address at the port of the
 // connection, so the server listens on all its addresses. -size and -rate
-// set the bytes sent and the rate of each path. It removes the namespaces
-// when it ends, also on Ctrl-C. It needs root.
+// set the bytes sent and the rate of each path; -hold keeps the connection
+// open at the end until Enter or Ctrl-C, for a look with ss or nstat (with
+// -look it runs a command in the client's namespace instead). It removes
+// the namespaces when it ends, also on Ctrl-C. It needs root.
 package main
 
 import (
@@ -37,6 +39,7 @@ import (
 const labPrefix = "mptcpex-sig-"
 
 func main() {
+	hold := flag.Bool("hold", false, "keep the connection open at the end until Enter or Ctrl-C")
 	accept := flag.Uint("accept", 1, "the client's add_addr_accepted limit")
 	lab.Main(labPrefix, 4<<20, func(l *lab.Lab, size int) error {
 		// The server announces its path-2 address; the client has no
@@ -74,8 +77,7 @@ func main() {
 		if err := l.PrintEndpoints(l.Client); err != nil {
 			return err
 		}
-		_, err = l.PrintSubflows(c)
-		return err
+		return l.PrintAndHold(c, *hold)
 	})
 }
 
