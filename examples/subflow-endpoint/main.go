@@ -11,11 +11,15 @@
 // prints the bytes each subflow carried and the path it took. The server
 // needs no endpoint: the client's MP_JOIN goes to the address and port the
 // connection started with. -size and -rate set the bytes sent and the rate
-// of each path. It removes the namespaces when it ends, also on Ctrl-C. It
-// needs root.
+// of each path; -hold keeps the connection open at the end until Enter or
+// Ctrl-C, for a look with ss or nstat (with -look it runs a command in the
+// client's namespace instead). It removes the namespaces when it ends, also
+// on Ctrl-C. It needs root.
 package main
 
 import (
+	"flag"
+
 	"github.com/multipath-dev/go/examples/internal/lab"
 	"github.com/multipath-dev/go/pm"
 )
@@ -25,6 +29,7 @@ import (
 const labPrefix = "mptcpex-sf-"
 
 func main() {
+	hold := flag.Bool("hold", false, "keep the connection open at the end until Enter or Ctrl-C")
 	lab.Main(labPrefix, 8<<20, func(l *lab.Lab, size int) error {
 		// One extra subflow on each side, and where the client opens it from.
 		if err := l.SetLimits(1, 0, l.Server, l.Client); err != nil {
@@ -37,7 +42,6 @@ func main() {
 		if err != nil {
 			return err
 		}
-		_, err = l.PrintSubflows(c)
-		return err
+		return l.PrintAndHold(c, *hold)
 	})
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,13 +15,35 @@ import (
 // TestSubflowEndpoint checks that the subflow endpoint gives the connection
 // a second subflow from the client's path-2 address, that both paths carry
 // a fair share of the bytes, and that the namespaces are gone afterwards.
+// While the example holds the connection, ss -Mtin in each namespace must
+// list the same subflows, by address and port, as the example printed for
+// that end (for the client, RunHeld checks it), and the client's MPTCP
+// socket must count one extra subflow (subflows:1).
 func TestSubflowEndpoint(t *testing.T) {
 	nstest.Require(t)
-	bin := labtest.Build(t)
 	const size = 8 << 20
-	r := labtest.Run(t, bin, "-size", "8388608", "-rate", "40mbit")
-	if r.Code != 0 {
-		t.Fatalf("subflow-endpoint failed\n%v", r)
+	var serverSS []string
+	var serverOut string
+	r, _, clientOut := labtest.RunHeld(t, func(out string) {
+		m := regexp.MustCompile(`(?m)^namespaces: client \S+, server (\S+)$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no namespace line in\n%s", out)
+		}
+		socks, ssOut := labtest.SSSockets(t, m[1])
+		serverOut = ssOut
+		for _, s := range socks {
+			if s.Netid == "tcp" && s.State == "ESTAB" && strings.Contains(s.Info, "tcp-ulp-mptcp") {
+				serverSS = append(serverSS, unmapped(s.Local).String()+" "+unmapped(s.Peer).String())
+			}
+		}
+		slices.Sort(serverSS)
+	}, "-size", "8388608", "-rate", "40mbit", "-hold")
+	if printed := labtest.Pairs(labtest.Side(labtest.Subflows(t, r.Stdout), "server")); !slices.Equal(printed, serverSS) || len(serverSS) != 2 {
+		t.Errorf("the example printed the server's subflows\n%s\nss -Mtin in the server's namespace shows\n%s\n%s",
+			strings.Join(printed, "\n"), strings.Join(serverSS, "\n"), serverOut)
+	}
+	if !regexp.MustCompile(`(?m)^mptcp\s.*\n\s.*\bsubflows:1\b`).MatchString(clientOut) {
+		t.Errorf("the client's MPTCP socket does not count one extra subflow (subflows:1)\n%s", clientOut)
 	}
 	labtest.MustMatch(t, r.Stdout,
 		`^pm: client endpoint 198\.18\.2\.1 id 1 subflow dev p2a$`,
@@ -52,9 +78,12 @@ func TestSubflowEndpoint(t *testing.T) {
 	if c := labtest.Side(sfs, "client"); c[1].Local.Addr().String() != "198.18.2.1" || c[1].Remote.String() != "198.18.1.2:5201" {
 		t.Errorf("client's second subflow is %v -> %v, want 198.18.2.1 -> 198.18.1.2:5201", c[1].Local, c[1].Remote)
 	}
-	if left := labtest.Namespaces(t, labPrefix, r.Pid); len(left) != 0 {
-		t.Errorf("namespaces left behind: %v", left)
-	}
+}
+
+// unmapped drops the IPv4-mapped form ss shows for the server's sockets,
+// which its dual-stack listener accepted.
+func unmapped(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
 // TestSubflowEndpointInterrupted checks that Ctrl-C in the middle of a long
