@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -452,27 +453,50 @@ func TestIntegrationFailurePeerKilled(t *testing.T) {
 			t.Fatalf("client wrote %d bytes in 10s", written.Load())
 		}
 	}
+	// A reader too: how the client learns depends on what the peer's
+	// kernel does when the process dies. With unread data in the peer's
+	// receive queue its close is an MP_FASTCLOSE, and Write fails with
+	// ECONNRESET. With none it is a DATA_FIN: Read returns EOF at once,
+	// while the orphaned socket (FIN-WAIT-2) keeps taking data until its
+	// buffer is full, so Write only blocks (Linux 6.18). Either is prompt.
+	readDone := make(chan result, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, client)
+		if err == nil {
+			err = io.EOF
+		}
+		readDone <- result{err, time.Now()}
+	}()
 	killed := time.Now()
 	if err := cmd.Process.Signal(os.Kill); err != nil {
 		t.Fatal(err)
 	}
 	var r result
+	how := "Write"
 	select {
 	case r = <-done:
+	case r = <-readDone:
+		how = "Read"
 	case <-time.After(5 * time.Second):
-		t.Fatalf("client Write still blocked 5s after the peer was killed (%d bytes written)", written.Load())
+		t.Fatalf("5s after the peer was killed, the client has neither a Write error nor a Read EOF (%d bytes written)", written.Load())
 	}
-	t.Logf("client Write failed %v after SIGKILL, %d bytes written: %v", r.at.Sub(killed).Round(time.Millisecond), written.Load(), r.err)
+	t.Logf("client %s ended %v after SIGKILL, %d bytes written: %v", how, r.at.Sub(killed).Round(time.Millisecond), written.Load(), r.err)
 	if d := r.at.Sub(killed); d > 2*time.Second {
-		t.Errorf("client Write failed %v after the peer was killed, want within 2s", d)
+		t.Errorf("client %s ended %v after the peer was killed, want within 2s", how, d)
 	}
-	client.SetReadDeadline(time.Now().Add(2 * time.Second))
-	if _, err := client.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Errorf("client Read after the peer was killed: %v; want a connection error", err)
-	} else {
-		t.Logf("client Read: %v", err)
+	if how == "Read" && !errors.Is(r.err, io.EOF) && !errors.Is(r.err, syscall.ECONNRESET) {
+		t.Errorf("client Read after the peer was killed: %v; want EOF or ECONNRESET", r.err)
 	}
+	if how == "Write" && !errors.Is(r.err, syscall.ECONNRESET) && !errors.Is(r.err, syscall.EPIPE) {
+		t.Errorf("client Write after the peer was killed: %v; want ECONNRESET or EPIPE", r.err)
+	}
+	// Closing ends whichever of the two goroutines still runs.
 	client.Close()
+	if how == "Write" {
+		<-readDone
+	} else {
+		<-done
+	}
 	wait()
 
 	goroutines1 := settledGoroutines(goroutines0 + 2)
