@@ -293,29 +293,7 @@ func TestLinuxUserspaceErrors(t *testing.T) {
 	for _, m := range usMethods {
 		for _, ec := range cases {
 			t.Run(fmt.Sprintf("%s/%s/%q", m.name, ec.errno, ec.msg), func(t *testing.T) {
-				c := dialFake(t, func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
-					return nil, &kernelErr{errno: ec.errno, msg: ec.msg}
-				})
-				err := m.call(c)
-				var e *Error
-				if !errors.As(err, &e) {
-					t.Fatalf("error %v (%T) is not an *Error", err, err)
-				}
-				if e.Message != ec.msg || e.Err != ec.errno {
-					t.Errorf("Error{Message: %q, Err: %v}, want {%q, %v}", e.Message, e.Err, ec.msg, ec.errno)
-				}
-				if !errors.Is(err, ec.errno) {
-					t.Errorf("errors.Is(%v, %v) = false", err, ec.errno)
-				}
-				want := map[string]bool{}
-				for _, n := range ec.want(m.name) {
-					want[n] = true
-				}
-				for name, target := range targets {
-					if got := errors.Is(err, target); got != want[name] {
-						t.Errorf("errors.Is(%v, %s) = %v, want %v", err, name, got, want[name])
-					}
-				}
+				checkKernelError(t, m.call, ec.errno, ec.msg, ec.want(m.name), targets)
 			})
 		}
 	}
