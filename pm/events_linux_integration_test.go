@@ -61,53 +61,71 @@ func evSubscribe(tb testing.TB, c *pm.Client) *pm.Subscription {
 	return sub
 }
 
-// A recorder collects what a subscription receives, in a goroutine.
-type recorder struct {
+// A drain reads a subscription's events in a goroutine until the test
+// ends, summing the lost-event reports; recorder and tally build on it.
+type drain struct {
 	mu      sync.Mutex
-	evs     []pm.Event
-	times   []time.Time // when each event was received
-	lost    int         // events reported lost, summed
-	reports int         // ErrEventsLost errors
-	err     error       // the error that ended the iteration
-	changed chan struct{}
-	delay   time.Duration // sleep after each event: a slow reader
+	lost    int   // events reported lost, summed
+	reports int   // ErrEventsLost errors
+	err     error // the error that ended the iteration
 	done    chan struct{}
 }
 
-// record starts a recorder on sub; it stops when the test ends.
-func record(tb testing.TB, sub *pm.Subscription, delay time.Duration) *recorder {
-	r := &recorder{changed: make(chan struct{}), done: make(chan struct{}), delay: delay}
+// start reads sub's events. With mu held, it passes each event and the time
+// it was received to onEvent, then calls notify after every event, loss
+// report or error; then it sleeps delay, to make a slow reader.
+func (d *drain) start(tb testing.TB, sub *pm.Subscription, delay time.Duration, onEvent func(pm.Event, time.Time), notify func()) {
+	d.done = make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		defer close(r.done)
+		defer close(d.done)
 		for ev, err := range sub.Events(ctx) {
 			now := time.Now()
-			r.mu.Lock()
+			d.mu.Lock()
 			var lost *pm.EventsLostError
 			switch {
 			case errors.As(err, &lost):
-				r.lost += lost.Dropped
-				r.reports++
+				d.lost += lost.Dropped
+				d.reports++
 			case err != nil:
-				r.err = err
+				d.err = err
 			default:
-				r.evs = append(r.evs, ev)
-				r.times = append(r.times, now)
+				onEvent(ev, now)
 			}
-			close(r.changed)
-			r.changed = make(chan struct{})
-			r.mu.Unlock()
-			if r.delay > 0 {
-				time.Sleep(r.delay)
+			notify()
+			d.mu.Unlock()
+			if delay > 0 {
+				time.Sleep(delay)
 			}
 		}
 	}()
 	tb.Cleanup(func() {
 		cancel()
-		<-r.done
-		if r.err != nil && !errors.Is(r.err, context.Canceled) {
-			tb.Errorf("subscription ended with %v", r.err)
+		<-d.done
+		if d.err != nil && !errors.Is(d.err, context.Canceled) {
+			tb.Errorf("subscription ended with %v", d.err)
 		}
+	})
+}
+
+// A recorder collects what a subscription receives, in a goroutine.
+type recorder struct {
+	drain
+	evs     []pm.Event
+	times   []time.Time // when each event was received
+	changed chan struct{}
+}
+
+// record starts a recorder on sub, which sleeps delay after each event; it
+// stops when the test ends.
+func record(tb testing.TB, sub *pm.Subscription, delay time.Duration) *recorder {
+	r := &recorder{changed: make(chan struct{})}
+	r.start(tb, sub, delay, func(ev pm.Event, now time.Time) {
+		r.evs = append(r.evs, ev)
+		r.times = append(r.times, now)
+	}, func() {
+		close(r.changed)
+		r.changed = make(chan struct{})
 	})
 	return r
 }
@@ -1044,68 +1062,39 @@ func TestIntegrationEventsSubflowErrorAndPriority(t *testing.T) {
 // A tally counts what a subscription receives, per connection, in a
 // goroutine, for loads too large to keep every event.
 type tally struct {
-	mu       sync.Mutex
-	events   int
-	created  map[uint32]bool
-	closed   map[uint32]bool
-	server   map[uint32]bool
-	lost     int // events reported dropped
-	reports  int // ErrEventsLost errors
-	err      error
-	target   int           // closed connections to wait for
-	reached  chan struct{} // closed when target connections are closed
-	quietCh  chan struct{} // receives after each event
-	done     chan struct{}
-	perEvent time.Duration // sleep after each event: a slow reader
+	drain
+	events  int
+	created map[uint32]bool
+	closed  map[uint32]bool
+	server  map[uint32]bool
+	target  int           // closed connections to wait for
+	reached chan struct{} // closed when target connections are closed
+	quietCh chan struct{} // receives after each event
 }
 
 func count(tb testing.TB, sub *pm.Subscription, target int, perEvent time.Duration) *tally {
 	tl := &tally{
 		created: map[uint32]bool{}, closed: map[uint32]bool{}, server: map[uint32]bool{}, target: target,
-		reached: make(chan struct{}), quietCh: make(chan struct{}, 1), done: make(chan struct{}), perEvent: perEvent,
+		reached: make(chan struct{}), quietCh: make(chan struct{}, 1),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		defer close(tl.done)
-		for ev, err := range sub.Events(ctx) {
-			tl.mu.Lock()
-			var lost *pm.EventsLostError
-			switch {
-			case errors.As(err, &lost):
-				tl.lost += lost.Dropped
-				tl.reports++
-			case err != nil:
-				tl.err = err
-			default:
-				tl.events++
-				switch ev.Type {
-				case pm.EventCreated:
-					tl.created[ev.Token] = true
-					if ev.ServerSide {
-						tl.server[ev.Token] = true
-					}
-				case pm.EventClosed:
-					tl.closed[ev.Token] = true
-					if len(tl.closed) == tl.target {
-						close(tl.reached)
-					}
-				}
+	tl.start(tb, sub, perEvent, func(ev pm.Event, _ time.Time) {
+		tl.events++
+		switch ev.Type {
+		case pm.EventCreated:
+			tl.created[ev.Token] = true
+			if ev.ServerSide {
+				tl.server[ev.Token] = true
 			}
-			tl.mu.Unlock()
-			select {
-			case tl.quietCh <- struct{}{}:
-			default:
-			}
-			if tl.perEvent > 0 {
-				time.Sleep(tl.perEvent)
+		case pm.EventClosed:
+			tl.closed[ev.Token] = true
+			if len(tl.closed) == tl.target {
+				close(tl.reached)
 			}
 		}
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-tl.done
-		if tl.err != nil && !errors.Is(tl.err, context.Canceled) {
-			tb.Errorf("subscription ended with %v", tl.err)
+	}, func() {
+		select {
+		case tl.quietCh <- struct{}{}:
+		default:
 		}
 	})
 	return tl
