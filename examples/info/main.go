@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/multipath-dev/go/examples/internal/lab"
 	"github.com/multipath-dev/go/mptcp"
 )
 
@@ -71,11 +72,8 @@ func main() {
 	look := flag.String("look", "", "with -hold: run `CMD` with sh while the connection is held, then end")
 	flag.Parse()
 	log.SetFlags(0)
-	if *size < 1 || *size > 1<<30 {
-		log.Fatalf("info: -size %d: want 1 to %d bytes", *size, 1<<30)
-	}
-	if flag.NArg() > 0 {
-		log.Fatalf("info: unexpected arguments %q", flag.Args())
+	if err := lab.CheckArgs(*size); err != nil {
+		log.Fatalf("info: %v", err)
 	}
 	if err := run(os.Stdout, *size, *hold, *look); err != nil {
 		log.Fatalf("info: %v", err)

@@ -28,6 +28,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/multipath-dev/go/examples/internal/lab"
 	"github.com/multipath-dev/go/mptcp"
 )
 
@@ -38,11 +39,10 @@ func main() {
 	rate := flag.String("rate", "50mbit", "rate of each path with -two-paths, as tc writes it")
 	flag.Parse()
 	log.SetFlags(0)
+	if err := lab.CheckArgs(*size); err != nil {
+		log.Fatalf("quickstart: %v", err)
+	}
 	switch {
-	case *size < 1 || *size > 1<<30:
-		log.Fatalf("quickstart: -size %d: want 1 to %d bytes", *size, 1<<30)
-	case flag.NArg() > 0:
-		log.Fatalf("quickstart: unexpected arguments %q", flag.Args())
 	case isSet("rate") && !*two:
 		log.Fatal("quickstart: -rate needs -two-paths")
 	case isSet("addr") && *two:
