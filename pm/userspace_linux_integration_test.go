@@ -258,6 +258,18 @@ func usCheckFlag(t *testing.T, ns *nstest.NS, local, remote netip.AddrPort, c st
 
 // usTransfer sends usTransferSize random bytes from the client to the
 // server and checks that they all arrive intact.
+// usTransferOnPath1 runs usTransfer and checks that the client is left with
+// one subflow, on p1, which carried the whole transfer.
+func usTransferOnPath1(t *testing.T, p usPair, p1 *nstest.Path) {
+	t.Helper()
+	usTransfer(t, p)
+	csfs := usWaitSubflows(t, "client after transfer", p.client, 1)
+	usOnPath(t, "client after transfer", csfs[0], p1.A4, p1.B4)
+	if csfs[0].BytesAcked < usTransferSize {
+		t.Errorf("path 1 carried %d bytes, want at least %d", csfs[0].BytesAcked, usTransferSize)
+	}
+}
+
 func usTransfer(t *testing.T, p usPair) {
 	t.Helper()
 	data := make([]byte, usTransferSize)
@@ -373,12 +385,7 @@ func TestIntegrationUserspaceAnnounce(t *testing.T) {
 	usWaitSubflows(t, "client after Remove", p.client, 1)
 	usWaitSubflows(t, "server after Remove", p.server, 1)
 	usEndpoints(t, sc, token)
-	usTransfer(t, p)
-	csfs = usWaitSubflows(t, "client after transfer", p.client, 1)
-	usOnPath(t, "client after transfer", csfs[0], p1.A4, p1.B4)
-	if csfs[0].BytesAcked < usTransferSize {
-		t.Errorf("path 1 carried %d bytes, want at least %d", csfs[0].BytesAcked, usTransferSize)
-	}
+	usTransferOnPath1(t, p, p1)
 }
 
 // An address announced with FlagBackup: the subflow the peer opens to it
@@ -470,12 +477,7 @@ func TestIntegrationUserspaceCreateSubflow(t *testing.T) {
 		t.Errorf("MPTcpExtRmAddrTx = %d after DestroySubflow, want 0", n)
 	}
 	usEndpoints(t, cc, token)
-	usTransfer(t, p)
-	csfs = usWaitSubflows(t, "client after transfer", p.client, 1)
-	usOnPath(t, "client after transfer", csfs[0], p1.A4, p1.B4)
-	if csfs[0].BytesAcked < usTransferSize {
-		t.Errorf("path 1 carried %d bytes, want at least %d", csfs[0].BytesAcked, usTransferSize)
-	}
+	usTransferOnPath1(t, p, p1)
 }
 
 // Both ends use the userspace path manager. The client creates a subflow
